@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+/*
+ * ethdev glue: probe, devargs, ethdev ops, stats and xstats.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_bus_vdev.h>
+#include <bus_vdev_driver.h>
+#include <rte_kvargs.h>
+#include <rte_malloc.h>
+#include <rte_vhost.h>
+
+#include "vhostzc.h"
+
+#define VHOSTZC_ARG_IFACE	"iface"
+#define VHOSTZC_ARG_QUEUES	"queues"
+#define VHOSTZC_ARG_CLIENT	"client"
+#define VHOSTZC_ARG_TSO		"tso"
+#define VHOSTZC_ARG_IOMMU	"iommu-support"
+#define VHOSTZC_ARG_POSTCOPY	"postcopy-support"
+#define VHOSTZC_ARG_ZC		"zero-copy"
+#define VHOSTZC_ARG_ZC_MIN_LEN	"zc-min-len"
+#define VHOSTZC_ARG_ZC_MAX_LENT	"zc-max-lent"
+
+#define VHOSTZC_PARAMS \
+	VHOSTZC_ARG_IFACE "=<path> " \
+	VHOSTZC_ARG_QUEUES "=<1-128> " \
+	VHOSTZC_ARG_CLIENT "=<0|1> " \
+	VHOSTZC_ARG_TSO "=<0|1> " \
+	VHOSTZC_ARG_IOMMU "=<0> " \
+	VHOSTZC_ARG_POSTCOPY "=<0> " \
+	VHOSTZC_ARG_ZC "=<0|1> " \
+	VHOSTZC_ARG_ZC_MIN_LEN "=<0-65535> " \
+	VHOSTZC_ARG_ZC_MAX_LENT "=<0-32768>"
+
+struct vhostzc_args {
+	char *iface;
+	uint32_t queues;
+	uint32_t client;
+	uint32_t tso;
+	uint32_t iommu;
+	uint32_t postcopy;
+	uint32_t zc;
+	uint32_t zc_min_len;
+	uint32_t zc_max_lent;
+};
+
+struct vhostzc_uint_arg {
+	const char *key;
+	size_t off;
+	uint32_t min;
+	uint32_t max;
+};
+
+static const struct vhostzc_uint_arg vhostzc_uint_args[] = {
+	{ VHOSTZC_ARG_QUEUES, offsetof(struct vhostzc_args, queues),
+	  1, VHOSTZC_MAX_QUEUES },
+	{ VHOSTZC_ARG_CLIENT, offsetof(struct vhostzc_args, client), 0, 1 },
+	{ VHOSTZC_ARG_TSO, offsetof(struct vhostzc_args, tso), 0, 1 },
+	{ VHOSTZC_ARG_IOMMU, offsetof(struct vhostzc_args, iommu), 0, 0 },
+	{ VHOSTZC_ARG_POSTCOPY, offsetof(struct vhostzc_args, postcopy), 0, 0 },
+	{ VHOSTZC_ARG_ZC, offsetof(struct vhostzc_args, zc), 0, 1 },
+	{ VHOSTZC_ARG_ZC_MIN_LEN, offsetof(struct vhostzc_args, zc_min_len),
+	  0, UINT16_MAX },
+	{ VHOSTZC_ARG_ZC_MAX_LENT, offsetof(struct vhostzc_args, zc_max_lent),
+	  0, VZC_RING_MAX_SIZE },
+};
+
+static const struct rte_ether_addr vhostzc_base_mac = {
+	.addr_bytes = { 0x56, 0x5a, 0x43, 0x00, 0x00, 0x00 }
+};
+
+/* Parse one devarg value; one log line naming the key on failure. */
+static int
+parse_one(const char *key, const char *value, struct vhostzc_args *a)
+{
+	size_t i;
+
+	if (strcmp(key, VHOSTZC_ARG_IFACE) == 0) {
+		if (value == NULL || value[0] == '\0' || a->iface != NULL) {
+			VHOSTZC_LOG(ERR, "devarg '%s': one non-empty socket path expected",
+				    key);
+			return -EINVAL;
+		}
+		a->iface = strdup(value);
+		return a->iface == NULL ? -ENOMEM : 0;
+	}
+	for (i = 0; i < RTE_DIM(vhostzc_uint_args); i++) {
+		const struct vhostzc_uint_arg *u = &vhostzc_uint_args[i];
+		unsigned long v;
+		char *end;
+
+		if (strcmp(key, u->key) != 0)
+			continue;
+		errno = 0;
+		v = value != NULL ? strtoul(value, &end, 0) : 0;
+		if (value == NULL || value[0] == '\0' || value[0] == '-' ||
+		    *end != '\0' || errno != 0 || v < u->min || v > u->max) {
+			VHOSTZC_LOG(ERR, "devarg '%s=%s': expected an integer in [%u, %u]",
+				    key, value != NULL ? value : "", u->min,
+				    u->max);
+			return -EINVAL;
+		}
+		*(uint32_t *)((uint8_t *)a + u->off) = (uint32_t)v;
+		return 0;
+	}
+	VHOSTZC_LOG(ERR, "unknown devarg '%s'; allowed: %s", key, VHOSTZC_PARAMS);
+	return -EINVAL;
+}
+
+static int
+parse_args(const char *params, struct vhostzc_args *a)
+{
+	struct rte_kvargs *kv;
+	unsigned int i;
+	int ret = 0;
+
+	*a = (struct vhostzc_args){
+		.queues = 1,
+		.zc = 1,
+		.zc_min_len = VHOSTZC_DEFAULT_ZC_MIN_LEN,
+	};
+	if (params == NULL || params[0] == '\0') {
+		VHOSTZC_LOG(ERR, "devarg '%s' is required; allowed: %s",
+			    VHOSTZC_ARG_IFACE, VHOSTZC_PARAMS);
+		return -EINVAL;
+	}
+	kv = rte_kvargs_parse(params, NULL);
+	if (kv == NULL) {
+		VHOSTZC_LOG(ERR, "cannot parse devargs '%s'; allowed: %s",
+			    params, VHOSTZC_PARAMS);
+		return -EINVAL;
+	}
+	for (i = 0; i < kv->count && ret == 0; i++)
+		ret = parse_one(kv->pairs[i].key, kv->pairs[i].value, a);
+	rte_kvargs_free(kv);
+	if (ret == 0 && a->iface == NULL) {
+		VHOSTZC_LOG(ERR, "devarg '%s' is required; allowed: %s",
+			    VHOSTZC_ARG_IFACE, VHOSTZC_PARAMS);
+		ret = -EINVAL;
+	}
+	if (ret != 0) {
+		free(a->iface);
+		a->iface = NULL;
+	}
+	return ret;
+}
+
+/*
+ * Nothing to negotiate at configure time: offload choices are applied to the
+ * queues at start, once they exist; ethdev has already checked the counts.
+ */
+static int
+vhostzc_dev_configure(struct rte_eth_dev *dev __rte_unused)
+{
+	return 0;
+}
+
+static void
+apply_offloads(struct rte_eth_dev *dev)
+{
+	const struct rte_eth_conf *conf = &dev->data->dev_conf;
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct vhostzc_rxq *q = dev->data->rx_queues[i];
+
+		if (q == NULL)
+			continue;
+		q->sw_csum = (conf->rxmode.offloads &
+			      (RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
+			       RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) == 0;
+		q->vlan_strip = (conf->rxmode.offloads &
+				 RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0;
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct vhostzc_txq *q = dev->data->tx_queues[i];
+
+		if (q == NULL)
+			continue;
+		q->vlan_insert = (conf->txmode.offloads &
+				  RTE_ETH_TX_OFFLOAD_VLAN_INSERT) != 0;
+		q->rxq = i < dev->data->nb_rx_queues ?
+			dev->data->rx_queues[i] : NULL;
+	}
+}
+
+static int
+vhostzc_dev_start(struct rte_eth_dev *dev)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+	uint16_t i;
+
+	apply_offloads(dev);
+	pthread_mutex_lock(&in->ctl);
+	in->started = true;
+	vhostzc_queues_sync(in);
+	pthread_mutex_unlock(&in->ctl);
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
+	return 0;
+}
+
+/*
+ * Stop keeps the rings' lending state: descriptors lent before the stop go
+ * back to the guest when their mbufs are freed and the port runs again, or
+ * at the ring's GET_VRING_BASE, whichever comes first.
+ */
+static int
+vhostzc_dev_stop(struct rte_eth_dev *dev)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+	uint16_t i;
+
+	pthread_mutex_lock(&in->ctl);
+	in->started = false;
+	vhostzc_queues_detach_all(in, false);
+	pthread_mutex_unlock(&in->ctl);
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
+}
+
+static void
+rxq_free(struct vhostzc_rxq *q)
+{
+	/* Lent mbufs keep the lender and the mapping alive on their own. */
+	if (q->lender != NULL)
+		vhostzc_lender_put(q->lender);
+	if (q->mem != NULL)
+		vhostzc_memgen_put(q->mem);
+	rte_free(q);
+}
+
+static void
+vhostzc_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct vhostzc_rxq *q = dev->data->rx_queues[qid];
+
+	if (q == NULL)
+		return;
+	dev->data->rx_queues[qid] = NULL;
+	rxq_free(q);
+}
+
+static void
+vhostzc_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	rte_free(dev->data->tx_queues[qid]);
+	dev->data->tx_queues[qid] = NULL;
+}
+
+static int
+vhostzc_dev_close(struct rte_eth_dev *dev)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+	uint16_t i;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	if (in->started)
+		vhostzc_dev_stop(dev);
+	/* Unregistering runs destroy_device if a front-end is attached. */
+	vhostzc_vhost_unregister(in);
+
+	pthread_mutex_lock(&in->ctl);
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		vhostzc_rx_queue_release(dev, i);
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		vhostzc_tx_queue_release(dev, i);
+	if (in->mem != NULL) {
+		vhostzc_memgen_put(in->mem);
+		in->mem = NULL;
+	}
+	pthread_mutex_unlock(&in->ctl);
+	pthread_mutex_destroy(&in->ctl);
+	free(in->iface);
+	in->iface = NULL;
+	return 0;
+}
+
+static int
+vhostzc_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
+		       uint16_t nb_desc __rte_unused, unsigned int socket,
+		       const struct rte_eth_rxconf *conf __rte_unused,
+		       struct rte_mempool *mp)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+	uint32_t room = rte_pktmbuf_data_room_size(mp);
+	struct vhostzc_rxq *q;
+
+	if (room < RTE_PKTMBUF_HEADROOM + VHOSTZC_ZC_HEAD_LEN) {
+		VHOSTZC_LOG(ERR, "port %u rxq %u: mbuf data room %u too small (need %u)",
+			    in->port_id, qid, room,
+			    RTE_PKTMBUF_HEADROOM + VHOSTZC_ZC_HEAD_LEN);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&in->ctl);
+	vhostzc_rx_queue_release(dev, qid);
+	q = rte_zmalloc_socket("vhostzc_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE,
+			       socket);
+	if (q == NULL) {
+		pthread_mutex_unlock(&in->ctl);
+		return -ENOMEM;
+	}
+	rte_spinlock_init(&q->lock);
+	q->mp = mp;
+	q->data_room = room - RTE_PKTMBUF_HEADROOM;
+	q->internal = in;
+	q->port_id = dev->data->port_id;
+	q->queue_id = qid;
+	q->vring_idx = qid * 2 + 1;
+	q->callfd = -1;
+	dev->data->rx_queues[qid] = q;
+	pthread_mutex_unlock(&in->ctl);
+	return 0;
+}
+
+static int
+vhostzc_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
+		       uint16_t nb_desc __rte_unused, unsigned int socket,
+		       const struct rte_eth_txconf *conf __rte_unused)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+	struct vhostzc_txq *q;
+
+	pthread_mutex_lock(&in->ctl);
+	vhostzc_tx_queue_release(dev, qid);
+	q = rte_zmalloc_socket("vhostzc_txq", sizeof(*q), RTE_CACHE_LINE_SIZE,
+			       socket);
+	if (q == NULL) {
+		pthread_mutex_unlock(&in->ctl);
+		return -ENOMEM;
+	}
+	rte_spinlock_init(&q->lock);
+	q->internal = in;
+	q->queue_id = qid;
+	q->vring_idx = qid * 2;
+	q->vid = -1;
+	dev->data->tx_queues[qid] = q;
+	pthread_mutex_unlock(&in->ctl);
+	return 0;
+}
+
+static int
+vhostzc_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+
+	info->max_mac_addrs = 1;
+	info->max_rx_pktlen = VZC_MAX_PKT_LEN;
+	info->max_rx_queues = in->max_queues;
+	info->max_tx_queues = in->max_queues;
+	info->min_rx_bufsize = RTE_PKTMBUF_HEADROOM + VHOSTZC_ZC_HEAD_LEN;
+	info->rx_desc_lim.nb_max = VZC_RING_MAX_SIZE;
+	info->tx_desc_lim.nb_max = VZC_RING_MAX_SIZE;
+	/* Zero-copy packets are always chains: a host head and guest pages. */
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER |
+		RTE_ETH_RX_OFFLOAD_VLAN_STRIP | RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
+		RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+		RTE_ETH_TX_OFFLOAD_VLAN_INSERT | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+		RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	if (in->tso)
+		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	return 0;
+}
+
+static int
+vhostzc_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+	struct rte_eth_link link = {
+		.link_speed = RTE_ETH_SPEED_NUM_10G,
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_autoneg = RTE_ETH_LINK_FIXED,
+	};
+
+	pthread_mutex_lock(&in->ctl);
+	link.link_status = in->running ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+	pthread_mutex_unlock(&in->ctl);
+	return rte_eth_linkstatus_set(dev, &link);
+}
+
+static int
+vhostzc_stats_get(VZC_STATS_GET_ARGS)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		const struct vhostzc_rxq *q = dev->data->rx_queues[i];
+
+		if (q == NULL)
+			continue;
+		stats->ipackets += q->stats.pkts;
+		stats->ibytes += q->stats.bytes;
+		stats->ierrors += q->stats.bad_desc;
+		stats->rx_nombuf += q->stats.nombuf;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			stats->q_ipackets[i] += q->stats.pkts;
+			stats->q_ibytes[i] += q->stats.bytes;
+			stats->q_errors[i] += q->stats.bad_desc;
+		}
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		const struct vhostzc_txq *q = dev->data->tx_queues[i];
+
+		if (q == NULL)
+			continue;
+		stats->opackets += q->stats.pkts;
+		stats->obytes += q->stats.bytes;
+		stats->oerrors += q->stats.errors;
+		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			stats->q_opackets[i] += q->stats.pkts;
+			stats->q_obytes[i] += q->stats.bytes;
+		}
+	}
+	return 0;
+}
+
+static int
+vhostzc_stats_reset(struct rte_eth_dev *dev)
+{
+	uint16_t i;
+
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct vhostzc_rxq *q = dev->data->rx_queues[i];
+
+		if (q != NULL)
+			memset(&q->stats, 0, sizeof(q->stats));
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct vhostzc_txq *q = dev->data->tx_queues[i];
+
+		if (q != NULL)
+			memset(&q->stats, 0, sizeof(q->stats));
+	}
+	return 0;
+}
+
+/* Per-queue receive counters exposed as xstats, summed for the port too. */
+struct vhostzc_xstat {
+	const char *name;
+	size_t off;	/* in struct vhostzc_rxq_stats; SIZE_MAX: lent now */
+};
+
+static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
+	{ "zc_packets", offsetof(struct vhostzc_rxq_stats, zc_pkts) },
+	{ "copied_packets", offsetof(struct vhostzc_rxq_stats, copied_pkts) },
+	{ "desc_lent_now", SIZE_MAX },
+	{ "desc_returned", offsetof(struct vhostzc_rxq_stats, returned) },
+	{ "bad_desc", offsetof(struct vhostzc_rxq_stats, bad_desc) },
+	{ "copy_cap_reached", offsetof(struct vhostzc_rxq_stats, fallback_cap) },
+	{ "copy_unmappable", offsetof(struct vhostzc_rxq_stats, fallback_map) },
+	{ "desc_returned_at_stop",
+	  offsetof(struct vhostzc_rxq_stats, reclaimed_at_stop) },
+	{ "guest_notifications", offsetof(struct vhostzc_rxq_stats, notify) },
+};
+
+#define VHOSTZC_NB_RX_XSTATS RTE_DIM(vhostzc_rx_xstats)
+
+static uint64_t
+rx_xstat_value(const struct vhostzc_rxq *q, const struct vhostzc_xstat *x)
+{
+	if (x->off == SIZE_MAX)
+		return q->lent;
+	return *(const uint64_t *)((const uint8_t *)&q->stats + x->off);
+}
+
+static unsigned int
+vhostzc_nb_xstats(struct rte_eth_dev *dev)
+{
+	return VHOSTZC_NB_RX_XSTATS * (1 + dev->data->nb_rx_queues);
+}
+
+static int
+vhostzc_xstats_get_names(struct rte_eth_dev *dev,
+			 struct rte_eth_xstat_name *names, unsigned int limit)
+{
+	unsigned int n = vhostzc_nb_xstats(dev), k = 0, i;
+	uint16_t qid;
+
+	if (names == NULL || limit < n)
+		return n;
+	for (i = 0; i < VHOSTZC_NB_RX_XSTATS; i++)
+		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_%s",
+			 vhostzc_rx_xstats[i].name);
+	for (qid = 0; qid < dev->data->nb_rx_queues; qid++)
+		for (i = 0; i < VHOSTZC_NB_RX_XSTATS; i++)
+			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
+				 "rx_q%u_%s", qid, vhostzc_rx_xstats[i].name);
+	return n;
+}
+
+static int
+vhostzc_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
+		   unsigned int limit)
+{
+	unsigned int n = vhostzc_nb_xstats(dev), k, i;
+	uint16_t qid;
+
+	if (xs == NULL || limit < n)
+		return n;
+	for (k = 0; k < n; k++) {
+		xs[k].id = k;
+		xs[k].value = 0;
+	}
+	for (qid = 0; qid < dev->data->nb_rx_queues; qid++) {
+		const struct vhostzc_rxq *q = dev->data->rx_queues[qid];
+
+		if (q == NULL)
+			continue;
+		for (i = 0; i < VHOSTZC_NB_RX_XSTATS; i++) {
+			uint64_t v = rx_xstat_value(q, &vhostzc_rx_xstats[i]);
+
+			xs[i].value += v;
+			xs[VHOSTZC_NB_RX_XSTATS * (1 + qid) + i].value = v;
+		}
+	}
+	return n;
+}
+
+static const struct eth_dev_ops vhostzc_ops = {
+	.dev_configure = vhostzc_dev_configure,
+	.dev_start = vhostzc_dev_start,
+	.dev_stop = vhostzc_dev_stop,
+	.dev_close = vhostzc_dev_close,
+	.dev_infos_get = vhostzc_dev_infos_get,
+	.rx_queue_setup = vhostzc_rx_queue_setup,
+	.tx_queue_setup = vhostzc_tx_queue_setup,
+	.rx_queue_release = vhostzc_rx_queue_release,
+	.tx_queue_release = vhostzc_tx_queue_release,
+	.link_update = vhostzc_link_update,
+	.stats_get = vhostzc_stats_get,
+	.stats_reset = vhostzc_stats_reset,
+	.xstats_get = vhostzc_xstats_get,
+	.xstats_get_names = vhostzc_xstats_get_names,
+	.xstats_reset = vhostzc_stats_reset,
+};
+
+static int
+vhostzc_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct vhostzc_internal *in;
+	struct rte_eth_dev *dev;
+	struct rte_ether_addr *mac;
+	struct vhostzc_args a;
+	int ret;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		VHOSTZC_LOG(ERR, "%s: secondary processes are not supported",
+			    name);
+		return -ENOTSUP;
+	}
+	ret = parse_args(rte_vdev_device_args(vdev), &a);
+	if (ret != 0)
+		return ret;
+
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*in));
+	if (dev == NULL) {
+		ret = -ENOMEM;
+		goto fail_args;
+	}
+	mac = rte_zmalloc_socket(name, sizeof(*mac), 0, rte_socket_id());
+	if (mac == NULL) {
+		ret = -ENOMEM;
+		goto fail_dev;
+	}
+	*mac = vhostzc_base_mac;
+	mac->addr_bytes[5] = (uint8_t)dev->data->port_id;
+	dev->data->mac_addrs = mac;
+
+	in = dev->data->dev_private;
+	in->iface = a.iface;
+	in->max_queues = (uint16_t)a.queues;
+	in->tso = a.tso != 0;
+	in->zc.enabled = a.zc != 0;
+	in->zc.min_len = a.zc_min_len;
+	in->zc.max_lent = a.zc_max_lent;
+	in->vid = -1;
+	in->port_id = dev->data->port_id;
+	in->eth_dev = dev;
+	in->vhost_flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	if (a.client != 0)
+		in->vhost_flags |= RTE_VHOST_USER_CLIENT;
+	pthread_mutex_init(&in->ctl, NULL);
+
+	dev->dev_ops = &vhostzc_ops;
+	dev->rx_pkt_burst = vhostzc_rx_burst;
+	dev->tx_pkt_burst = vhostzc_tx_burst;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC |
+		RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+
+	ret = vhostzc_vhost_register(in);
+	if (ret != 0) {
+		VHOSTZC_LOG(ERR, "%s: cannot create vhost-user socket %s",
+			    name, a.iface);
+		goto fail_mutex;
+	}
+	rte_eth_dev_probing_finish(dev);
+	VHOSTZC_LOG(INFO, "%s: port %u on %s (%s), zero-copy %s, min %u B",
+		    name, in->port_id, in->iface,
+		    a.client != 0 ? "client" : "server",
+		    in->zc.enabled ? "on" : "off", in->zc.min_len);
+	return 0;
+
+fail_mutex:
+	pthread_mutex_destroy(&in->ctl);
+	in->iface = NULL;
+fail_dev:
+	/* Frees dev_private and mac_addrs. */
+	rte_eth_dev_release_port(dev);
+fail_args:
+	free(a.iface);
+	return ret;
+}
+
+static int
+vhostzc_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev;
+
+	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	if (dev == NULL)
+		return 0;
+	vhostzc_dev_close(dev);
+	return rte_eth_dev_release_port(dev);
+}
+
+static struct rte_vdev_driver vhostzc_drv = {
+	.probe = vhostzc_probe,
+	.remove = vhostzc_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_vhostzc, vhostzc_drv);
+RTE_PMD_REGISTER_ALIAS(net_vhostzc, eth_vhostzc);
+RTE_PMD_REGISTER_PARAM_STRING(net_vhostzc, VHOSTZC_PARAMS);
+
+/*
+ * The vdev bus gives a device name to the first registered driver whose
+ * name is a prefix of it, so a net_vhost registered before us would take
+ * "net_vhostzc0". Right after our own registration (this constructor is
+ * defined after it, same priority) we are the list's tail; walk back and
+ * re-register every driver whose name prefixes ours so it moves behind us.
+ * Only the list links are read: the walk stops at the head, recognised by
+ * its tqh_last pointing at our own next field.
+ */
+RTE_INIT(vhostzc_claim_name)
+{
+	struct rte_vdev_driver *me = &vhostzc_drv;
+	struct rte_vdev_driver *shadow[8];
+	struct rte_vdev_driver **link;
+	unsigned int n = 0, steps;
+
+	if (me->driver.name == NULL || me->next.tqe_next != NULL)
+		return;
+	link = me->next.tqe_prev;
+	for (steps = 0; steps < 1024 && n < RTE_DIM(shadow); steps++) {
+		struct rte_vdev_driver *p;
+
+		/* A head is {first, last}; only the head's "last" is our link. */
+		if (((struct rte_vdev_driver ***)link)[1] == &me->next.tqe_next)
+			break;
+		p = RTE_PTR_SUB(link, offsetof(struct rte_vdev_driver, next));
+		if (p->driver.name != NULL &&
+		    strncmp(p->driver.name, me->driver.name,
+			    strlen(p->driver.name)) == 0)
+			shadow[n++] = p;
+		link = p->next.tqe_prev;
+	}
+	while (n != 0) {
+		rte_vdev_unregister(shadow[--n]);
+		rte_vdev_register(shadow[n]);
+	}
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+#ifndef VHOSTZC_H
+#define VHOSTZC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "vhostzc_compat.h"
+#include "vhostzc_ring.h"
+
+extern int vhostzc_logtype;
+#define RTE_LOGTYPE_VHOSTZC vhostzc_logtype
+
+#define VHOSTZC_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, vhostzc_logtype, "VHOSTZC: %s(): " fmt "\n", \
+		__func__, ##__VA_ARGS__)
+
+/* Datapath logging is compiled out unless asked for. */
+#ifdef RTE_ETHDEV_DEBUG_RX
+#define VHOSTZC_DP_LOG(level, fmt, ...) VHOSTZC_LOG(level, fmt, ##__VA_ARGS__)
+#else
+#define VHOSTZC_DP_LOG(level, fmt, ...) do { } while (0)
+#endif
+
+#define VHOSTZC_MAX_QUEUES	128
+/* Payload bytes copied into a host-owned head mbuf of a zero-copy packet. */
+#define VHOSTZC_ZC_HEAD_LEN	128
+/* Defaults; see doc/guides/nics/vhostzc.rst for how they were chosen. */
+#define VHOSTZC_DEFAULT_ZC_MIN_LEN	512
+/* Per-queue lending cap when none is given: this share of the ring. */
+#define VHOSTZC_DEFAULT_LEND_SHIFT	1
+
+/* Devarg-derived zero-copy policy, fixed for the port's life. */
+struct vhostzc_zc_params {
+	bool enabled;
+	uint32_t min_len;	/* shorter payloads are copied */
+	uint32_t max_lent;	/* 0: derived from the ring size */
+};
+
+/*
+ * One set of our own mappings of the guest memory table. The driver maps
+ * every region itself from the fd the front-end sent, so the memory stays
+ * valid for as long as any mbuf points into it, whatever the vhost library
+ * unmaps on SET_MEM_TABLE or disconnect. Refcounted: one reference for the
+ * device while it is current, one per lent chain.
+ */
+struct vhostzc_memgen {
+	VZC_ATOMIC(uint32_t) refcnt;
+	uint32_t nregions;
+	bool iova_va;		/* IOVA of a mapped byte is its virtual address */
+	struct vzc_mem_region regions[VZC_MAX_REGIONS];
+	void *map_base[VZC_MAX_REGIONS];
+	size_t map_len[VZC_MAX_REGIONS];
+};
+
+struct vhostzc_lender;
+
+/* Per-descriptor-head lending state; one cache line each to keep frees on
+ * different lcores from sharing lines.
+ */
+struct vhostzc_slot {
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct vhostzc_lender *lender;
+	struct vhostzc_memgen *mem;
+	uint16_t head;
+	bool lent;		/* written by the polling lcore only */
+} __rte_cache_aligned;
+
+/*
+ * Zero-copy state of one guest TX ring incarnation. It outlives the ring
+ * and the port: its memory is freed when the owning queue and every lent
+ * chain have dropped their references. Frees on any lcore push the head
+ * into `done` (multi-producer); the polling lcore drains it (single
+ * consumer) and writes the used ring.
+ */
+struct vhostzc_lender {
+	VZC_ATOMIC(uint32_t) refcnt;
+	uint16_t size;
+	struct rte_ring *done;
+	struct vhostzc_slot slots[];
+};
+
+struct vhostzc_rxq_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t errors;
+	uint64_t zc_pkts;
+	uint64_t copied_pkts;
+	uint64_t returned;	/* lent descriptors given back to the guest */
+	uint64_t bad_desc;
+	uint64_t notify;
+	uint64_t fallback_cap;	/* copied because the lending cap was hit */
+	uint64_t fallback_map;	/* copied because the buffer was not mappable */
+	uint64_t reclaimed_at_stop;	/* returned while still lent, at stop */
+	uint64_t nombuf;
+};
+
+/* Receive queue: packets the guest transmits (its TX virtqueue 2q+1). */
+struct vhostzc_rxq {
+	/*
+	 * Held by a burst (rx, or tx doing housekeeping) while it touches the
+	 * ring, and by the control path while it attaches or detaches the
+	 * queue. Bursts only trylock: a paused queue costs the datapath one
+	 * failed trylock per burst, never a spin.
+	 */
+	rte_spinlock_t lock;
+	bool ready;		/* ring view valid; changed under lock */
+	struct vzc_vring vr;
+	struct vzc_mem_view memv;
+	struct vhostzc_memgen *mem;	/* current mapping, one ref, or NULL */
+	/* The library's mapping, used (copy only) when ours is unavailable. */
+	struct vzc_mem_region lib_regions[VZC_MAX_REGIONS];
+	struct vhostzc_lender *lender;	/* one ref while attached */
+	uint32_t lent;			/* chains lent now */
+	uint32_t max_lent;
+	uint16_t hdr_len;	/* virtio-net header bytes */
+	bool log_dirty;
+	bool zc;		/* zero-copy allowed on this attachment */
+	bool sw_csum;
+	bool vlan_strip;
+	int callfd;
+	int vid;
+	uint16_t vring_idx;
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint32_t data_room;	/* mbuf data room past the headroom */
+	struct rte_mempool *mp;
+	struct vhostzc_internal *internal;
+	struct vhostzc_rxq_stats stats;
+} __rte_cache_aligned;
+
+struct vhostzc_txq_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t errors;	/* dropped: guest ring full or not ready */
+};
+
+/* Transmit queue: packets to the guest (its RX virtqueue 2q). */
+struct vhostzc_txq {
+	rte_spinlock_t lock;
+	bool ready;
+	bool vlan_insert;
+	int vid;
+	struct vhostzc_rxq *rxq;	/* same-index rx queue, for housekeeping */
+	uint16_t vring_idx;
+	uint16_t queue_id;
+	struct vhostzc_internal *internal;
+	struct vhostzc_txq_stats stats;
+} __rte_cache_aligned;
+
+/* Port-private data. */
+struct vhostzc_internal {
+	char *iface;
+	uint64_t vhost_flags;
+	uint16_t max_queues;
+	bool tso;
+	struct vhostzc_zc_params zc;
+	uint16_t port_id;
+	struct rte_eth_dev *eth_dev;
+
+	/* Serialises the vhost-user thread's callbacks with ethdev ops. */
+	pthread_mutex_t ctl;
+	int vid;		/* -1 when no front-end is attached */
+	bool running;		/* between new_device and destroy_device */
+	bool started;		/* between dev_start and dev_stop */
+	bool paused;		/* between a pre and post message hook */
+	bool registered;	/* vhost driver registered for iface */
+	bool vring_enabled[VHOSTZC_MAX_QUEUES * 2];
+	uint64_t features;
+	struct vhostzc_memgen *mem;
+};
+
+/* vhostzc_zc.c: zero-copy lifetime */
+struct vhostzc_memgen *vhostzc_memgen_alloc(void);
+struct vhostzc_memgen *vhostzc_memgen_create(int vid);
+void vhostzc_memgen_put(struct vhostzc_memgen *mg);
+static inline struct vhostzc_memgen *
+vhostzc_memgen_get(struct vhostzc_memgen *mg)
+{
+	/* Relaxed: the caller already holds a reference, nothing to order. */
+	vzc_atomic_add_fetch(&mg->refcnt, 1, VZC_RELAXED);
+	return mg;
+}
+struct vhostzc_lender *vhostzc_lender_create(uint16_t size, int socket);
+void vhostzc_lender_put(struct vhostzc_lender *l);
+void vhostzc_zc_free_cb(void *addr, void *opaque);
+uint32_t vhostzc_lender_count(void);
+uint32_t vhostzc_memgen_count(void);
+
+/* vhostzc_rxtx.c: bursts and queue housekeeping */
+uint16_t vhostzc_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n);
+uint16_t vhostzc_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n);
+void vhostzc_rxq_reclaim_and_publish(struct vhostzc_rxq *q);
+void vhostzc_rxq_return_lent(struct vhostzc_rxq *q);
+
+/* vhostzc_vhost.c: vhost-user control */
+int vhostzc_vhost_register(struct vhostzc_internal *in);
+void vhostzc_vhost_unregister(struct vhostzc_internal *in);
+void vhostzc_queues_sync(struct vhostzc_internal *in);
+void vhostzc_queues_detach_all(struct vhostzc_internal *in, bool stop);
+
+#endif /* VHOSTZC_H */

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+#ifndef VHOSTZC_RING_H
+#define VHOSTZC_RING_H
+
+/*
+ * The ring datapath: pure C over a view of a split virtqueue and a guest
+ * memory table. Nothing here knows about EAL, mbufs, sockets or file
+ * descriptors, so the unit tests drive it over rings built in a plain buffer.
+ *
+ * Everything read from the rings or descriptors is guest-controlled: every
+ * index is bounded by the ring size, every chain walk by a step count, and
+ * every (address, length) pair is checked against the memory table with
+ * 64-bit arithmetic that cannot wrap.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VZC_DESC_F_NEXT		1
+#define VZC_DESC_F_WRITE	2
+#define VZC_DESC_F_INDIRECT	4
+
+#define VZC_AVAIL_F_NO_INTERRUPT	1
+#define VZC_USED_F_NO_NOTIFY		1
+
+/* Largest split ring the spec allows. */
+#define VZC_RING_MAX_SIZE	32768
+/* Largest indirect table we accept (Linux uses at most MAX_SKB_FRAGS + 2). */
+#define VZC_INDIRECT_MAX	1024
+/* Most host-contiguous pieces one packet may be made of. */
+#define VZC_MAX_IOV		64
+/* Largest packet accepted from a guest: 64 KiB GSO plus headers. */
+#define VZC_MAX_PKT_LEN		(128 * 1024)
+/* Most memory regions in one table (vhost-user without CONFIGURE_MEM_SLOTS). */
+#define VZC_MAX_REGIONS		8
+
+struct vzc_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct vzc_avail {
+	uint16_t flags;
+	uint16_t idx;
+	uint16_t ring[];	/* size entries, then used_event */
+};
+
+struct vzc_used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+
+struct vzc_used {
+	uint16_t flags;
+	uint16_t idx;
+	struct vzc_used_elem ring[];	/* size entries, then avail_event */
+};
+
+/* One guest memory region as seen through a host mapping. */
+struct vzc_mem_region {
+	uint64_t gpa;		/* guest physical start */
+	uint64_t size;		/* bytes */
+	uint8_t *hva;		/* host address of gpa */
+};
+
+struct vzc_mem_view {
+	uint32_t nregions;
+	const struct vzc_mem_region *regions;
+};
+
+/* Host view of one split virtqueue plus the device-side shadow indices. */
+struct vzc_vring {
+	struct vzc_desc *desc;
+	struct vzc_avail *avail;
+	struct vzc_used *used;
+	uint16_t size;		/* power of two, <= VZC_RING_MAX_SIZE */
+	uint16_t last_avail;	/* next avail entry the device consumes */
+	uint16_t used_idx;	/* next used entry to write (not yet published) */
+	uint16_t signalled_used;	/* used idx at the last notification */
+	bool signalled_valid;
+	bool event_idx;		/* VIRTIO_RING_F_EVENT_IDX negotiated */
+};
+
+/* A host-contiguous piece of a guest buffer. */
+struct vzc_iov {
+	uint8_t *base;
+	uint32_t len;
+};
+
+/* One descriptor chain flattened into host pieces. */
+struct vzc_chain {
+	uint16_t head;
+	uint16_t niov;
+	uint32_t total;
+	struct vzc_iov iov[VZC_MAX_IOV];
+};
+
+/* Why a chain was refused; each maps to an xstat-visible bad-descriptor count. */
+enum vzc_walk_err {
+	VZC_WALK_OK = 0,
+	VZC_WALK_BAD_INDEX,	/* head or next beyond the ring/table */
+	VZC_WALK_LOOP,		/* more steps than entries: a cycle */
+	VZC_WALK_BAD_ADDR,	/* not inside guest memory */
+	VZC_WALK_BAD_LEN,	/* zero length or packet too big */
+	VZC_WALK_BAD_FLAGS,	/* write-only buffer in a TX ring, bad indirect */
+	VZC_WALK_TOO_MANY,	/* more than VZC_MAX_IOV pieces */
+};
+
+bool vzc_ring_size_valid(uint32_t size);
+
+/*
+ * Translate [gpa, gpa + len) to a host address. Returns the host address of
+ * gpa and stores in *contig how many bytes from there lie in the same region
+ * (at most len), or NULL when gpa is not in guest memory.
+ */
+static inline uint8_t *
+vzc_gpa_to_hva(const struct vzc_mem_view *mem, uint64_t gpa, uint64_t len,
+	       uint64_t *contig)
+{
+	uint32_t i;
+
+	for (i = 0; i < mem->nregions; i++) {
+		const struct vzc_mem_region *r = &mem->regions[i];
+		uint64_t off;
+
+		/* Written as offset compares so that gpa + len cannot wrap. */
+		if (gpa < r->gpa)
+			continue;
+		off = gpa - r->gpa;
+		if (off >= r->size)
+			continue;
+		*contig = r->size - off < len ? r->size - off : len;
+		return r->hva + off;
+	}
+	return NULL;
+}
+
+/*
+ * Entries the driver made available and the device has not consumed.
+ * The acquire load of avail->idx pairs with the driver's write barrier
+ * before it publishes idx: ring entries and the descriptors they name are
+ * read only after this load, so they are seen complete.
+ * A count larger than the ring is a broken or hostile driver: *broken is set
+ * and 0 returned so that nothing past the ring is ever read.
+ */
+static inline uint16_t
+vzc_ring_avail_count(const struct vzc_vring *vr, bool *broken)
+{
+	uint16_t idx = __atomic_load_n(&vr->avail->idx, __ATOMIC_ACQUIRE);
+	uint16_t n = (uint16_t)(idx - vr->last_avail);
+
+	*broken = n > vr->size;
+	return *broken ? 0 : n;
+}
+
+/* Head of the next available chain; advances last_avail. No range check. */
+static inline uint16_t
+vzc_ring_take_head(struct vzc_vring *vr)
+{
+	uint16_t head = vr->avail->ring[vr->last_avail & (vr->size - 1)];
+
+	vr->last_avail++;
+	return head;
+}
+
+/* Stage one used element; it becomes visible only at vzc_ring_used_publish. */
+static inline void
+vzc_ring_used_put(struct vzc_vring *vr, uint16_t id, uint32_t len)
+{
+	struct vzc_used_elem *e = &vr->used->ring[vr->used_idx & (vr->size - 1)];
+
+	e->id = id;
+	e->len = len;
+	vr->used_idx++;
+}
+
+/*
+ * Publish staged used elements. The release store orders the element writes
+ * before the index the driver polls, pairing with the driver's read barrier
+ * after it reads used->idx.
+ */
+static inline void
+vzc_ring_used_publish(struct vzc_vring *vr)
+{
+	__atomic_store_n(&vr->used->idx, vr->used_idx, __ATOMIC_RELEASE);
+}
+
+static inline bool
+vzc_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+/*
+ * Whether the driver wants an interrupt for the used entries published since
+ * the last notification. The full fence orders our used->idx store before
+ * the load of the driver's suppression state (flags or used_event); without
+ * it the two could pass each other and a driver that just re-enabled
+ * interrupts would sleep forever (the classic store-load race).
+ * Updates the signalled shadow when it says yes.
+ */
+bool vzc_ring_need_notify(struct vzc_vring *vr);
+
+/*
+ * Walk the chain starting at head, resolving indirect tables, into c.
+ * On error the chain must still be returned to the driver (if head is in
+ * range) with length 0, and counted.
+ */
+enum vzc_walk_err vzc_ring_walk(const struct vzc_vring *vr,
+				const struct vzc_mem_view *mem, uint16_t head,
+				struct vzc_chain *c);
+
+/*
+ * Copy len bytes starting at byte offset off of the chain into dst.
+ * Returns the number of bytes copied (less than len if the chain is shorter).
+ */
+uint32_t vzc_chain_copy(const struct vzc_chain *c, uint32_t off, void *dst,
+			uint32_t len);
+
+#endif /* VHOSTZC_RING_H */

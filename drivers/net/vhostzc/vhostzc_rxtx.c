@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+/*
+ * Burst functions. Receive walks the guest's TX ring through the ring layer
+ * and turns each chain into an mbuf: zero-copy (a host-owned head with the
+ * first VHOSTZC_ZC_HEAD_LEN payload bytes, then segments attached to the
+ * guest buffer) or copied. Transmit goes through the vhost library's
+ * enqueue (mergeable buffers). Neither burst blocks or makes a syscall
+ * other than the eventfd kick of the guest.
+ */
+
+#include <sys/eventfd.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_net.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+#include <rte_vhost.h>
+
+#include "vhostzc.h"
+
+/* Host-visible layout of the virtio-net header (without num_buffers). */
+struct vzc_net_hdr {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+};
+
+#define VZC_NET_HDR_F_NEEDS_CSUM	1
+#define VZC_NET_HDR_F_DATA_VALID	2
+#define VZC_NET_HDR_GSO_NONE		0
+#define VZC_NET_HDR_GSO_TCPV4		1
+#define VZC_NET_HDR_GSO_UDP		3
+#define VZC_NET_HDR_GSO_TCPV6		4
+
+/* Largest guest piece one extbuf mbuf can describe (buf_len is 16 bits). */
+#define VZC_EXT_SEG_MAX		61440
+/* Most mbufs one received packet may use. */
+#define VZC_MAX_SEGS		128
+#define VZC_RX_RECLAIM_BURST	64
+
+static void
+rxq_log_used(struct vhostzc_rxq *q, uint16_t from, uint16_t to)
+{
+	uint16_t i;
+
+	/* Live migration: every used-ring byte we wrote must reach the log. */
+	for (i = from; i != to; i++)
+		rte_vhost_log_used_vring(q->vid, q->vring_idx,
+			offsetof(struct vzc_used, ring) +
+			(uint64_t)(i & (q->vr.size - 1)) *
+			sizeof(struct vzc_used_elem),
+			sizeof(struct vzc_used_elem));
+	rte_vhost_log_used_vring(q->vid, q->vring_idx,
+				 offsetof(struct vzc_used, idx),
+				 sizeof(uint16_t));
+}
+
+/* Drain completed lent chains into staged used entries. Polling lcore only. */
+static void
+rxq_reclaim(struct vhostzc_rxq *q)
+{
+	struct vhostzc_lender *l = q->lender;
+	void *objs[VZC_RX_RECLAIM_BURST];
+	unsigned int n, i;
+
+	if (l == NULL || q->lent == 0)
+		return;
+	do {
+		/* Acquire (in the ring): pairs with the free callback's enqueue. */
+		n = rte_ring_sc_dequeue_burst(l->done, objs, RTE_DIM(objs), NULL);
+		for (i = 0; i < n; i++) {
+			uint16_t head = (uint16_t)(uintptr_t)objs[i];
+
+			l->slots[head].lent = false;
+			vzc_ring_used_put(&q->vr, head, 0);
+		}
+		q->lent -= n;
+		q->stats.returned += n;
+	} while (n == RTE_DIM(objs));
+}
+
+/* Make staged used entries visible and kick the guest if it wants it. */
+static void
+rxq_publish(struct vhostzc_rxq *q, uint16_t old_used)
+{
+	if (q->vr.used_idx == old_used)
+		return;
+	vzc_ring_used_publish(&q->vr);
+	if (unlikely(q->log_dirty))
+		rxq_log_used(q, old_used, q->vr.used_idx);
+	if (vzc_ring_need_notify(&q->vr) && q->callfd >= 0) {
+		eventfd_write(q->callfd, 1);
+		q->stats.notify++;
+	}
+}
+
+void
+vhostzc_rxq_reclaim_and_publish(struct vhostzc_rxq *q)
+{
+	uint16_t old_used = q->vr.used_idx;
+
+	rxq_reclaim(q);
+	rxq_publish(q, old_used);
+}
+
+/*
+ * Stop policy (GET_VRING_BASE, RESET_OWNER): every chain still lent is
+ * returned to the guest as used with length 0 now, so the ring base and
+ * used ring we hand back account for every descriptor we took. The lent
+ * mbufs keep pointing into our own mapping, which stays valid until they
+ * are freed; their late completions go to the orphaned lender and never
+ * reach a ring again. Control path, queue not ready.
+ */
+void
+vhostzc_rxq_return_lent(struct vhostzc_rxq *q)
+{
+	struct vhostzc_lender *l = q->lender;
+	uint16_t old_used = q->vr.used_idx;
+	uint32_t i;
+
+	if (l == NULL)
+		return;
+	rxq_reclaim(q);
+	for (i = 0; i < l->size && q->lent != 0; i++) {
+		if (!l->slots[i].lent)
+			continue;
+		l->slots[i].lent = false;
+		vzc_ring_used_put(&q->vr, (uint16_t)i, 0);
+		q->lent--;
+		q->stats.reclaimed_at_stop++;
+	}
+	rxq_publish(q, old_used);
+}
+
+/* Copy len bytes from the chain at offset off into consecutive mbufs. */
+static void
+chain_to_mbufs(const struct vzc_chain *c, uint32_t off, uint32_t len,
+	       struct rte_mbuf **mb, uint32_t room)
+{
+	uint16_t k = 0;
+	uint32_t in_iov = off;
+	uint32_t s = 0;
+
+	/* Find the piece that holds byte off. */
+	while (k < c->niov && in_iov >= c->iov[k].len) {
+		in_iov -= c->iov[k].len;
+		k++;
+	}
+	while (len != 0) {
+		struct rte_mbuf *m = mb[s++];
+		uint32_t want = RTE_MIN(len, room);
+		uint8_t *dst = rte_pktmbuf_mtod(m, uint8_t *);
+
+		m->data_len = (uint16_t)want;
+		len -= want;
+		while (want != 0) {
+			uint32_t n = RTE_MIN(want, c->iov[k].len - in_iov);
+
+			rte_memcpy(dst, c->iov[k].base + in_iov, n);
+			dst += n;
+			want -= n;
+			in_iov += n;
+			if (in_iov == c->iov[k].len) {
+				k++;
+				in_iov = 0;
+			}
+		}
+	}
+}
+
+static void
+link_segs(struct rte_mbuf **mb, uint16_t nseg, uint32_t pkt_len, uint16_t port)
+{
+	uint16_t i;
+
+	for (i = 0; i + 1 < nseg; i++)
+		mb[i]->next = mb[i + 1];
+	mb[0]->nb_segs = nseg;
+	mb[0]->pkt_len = pkt_len;
+	mb[0]->port = port;
+}
+
+/* Copy the payload into ordinary mbufs. NULL only when out of mbufs. */
+static struct rte_mbuf *
+rxq_copy(struct vhostzc_rxq *q, const struct vzc_chain *c, uint32_t len,
+	 bool *bad)
+{
+	struct rte_mbuf *mb[VZC_MAX_SEGS];
+	uint32_t nseg = (len + q->data_room - 1) / q->data_room;
+
+	if (unlikely(nseg > VZC_MAX_SEGS)) {
+		*bad = true;
+		return NULL;
+	}
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, mb, nseg) != 0))
+		return NULL;
+	chain_to_mbufs(c, q->hdr_len, len, mb, q->data_room);
+	link_segs(mb, (uint16_t)nseg, len, q->port_id);
+	q->stats.copied_pkts++;
+	return mb[0];
+}
+
+/*
+ * Lend the guest buffer: a host-owned head mbuf (headroom, headers the
+ * guest can no longer change) plus extbuf segments over the rest, all
+ * sharing the slot's shinfo. NULL with *fallback set when the packet
+ * should be copied instead; NULL alone when out of mbufs.
+ */
+static struct rte_mbuf *
+rxq_lend(struct vhostzc_rxq *q, const struct vzc_chain *c, uint32_t len,
+	 bool *fallback)
+{
+	struct vhostzc_lender *l = q->lender;
+	struct vhostzc_slot *slot = &l->slots[c->head];
+	struct rte_mbuf *mb[VZC_MAX_SEGS];
+	uint8_t *base[VZC_MAX_SEGS];
+	uint16_t seg_len[VZC_MAX_SEGS];
+	uint32_t head_len = RTE_MIN(len, (uint32_t)VHOSTZC_ZC_HEAD_LEN);
+	uint32_t skip = q->hdr_len + head_len;
+	uint16_t nseg = 1, k, i;
+
+	for (k = 0; k < c->niov; k++) {
+		uint8_t *p = c->iov[k].base;
+		uint32_t left = c->iov[k].len;
+
+		if (skip >= left) {
+			skip -= left;
+			continue;
+		}
+		p += skip;
+		left -= skip;
+		skip = 0;
+		while (left != 0) {
+			uint32_t n = RTE_MIN(left, (uint32_t)VZC_EXT_SEG_MAX);
+
+			if (unlikely(nseg == VZC_MAX_SEGS)) {
+				*fallback = true;
+				return NULL;
+			}
+			base[nseg] = p;
+			seg_len[nseg] = (uint16_t)n;
+			nseg++;
+			p += n;
+			left -= n;
+		}
+	}
+	if (nseg == 1) {
+		*fallback = true;	/* all of it fits the head: a copy */
+		return NULL;
+	}
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, mb, nseg) != 0))
+		return NULL;
+
+	chain_to_mbufs(c, q->hdr_len, head_len, mb, q->data_room);
+	for (i = 1; i < nseg; i++) {
+		rte_iova_t iova = q->mem->iova_va ?
+			(rte_iova_t)(uintptr_t)base[i] : RTE_BAD_IOVA;
+
+		rte_pktmbuf_attach_extbuf(mb[i], base[i], iova, seg_len[i],
+					  &slot->shinfo);
+		mb[i]->data_len = seg_len[i];
+	}
+	link_segs(mb, nseg, len, q->port_id);
+
+	/*
+	 * Plain stores: the slot is not lent, so no free callback can be
+	 * looking at it; the segments become visible to other lcores only
+	 * through the app's own hand-off, which orders these writes.
+	 */
+	rte_mbuf_ext_refcnt_set(&slot->shinfo, nseg - 1);
+	slot->mem = vhostzc_memgen_get(q->mem);
+	vzc_atomic_add_fetch(&l->refcnt, 1, VZC_RELAXED);
+	slot->lent = true;
+	q->lent++;
+	q->stats.zc_pkts++;
+	return mb[0];
+}
+
+/* Complete an L4 checksum the guest left to us (virtio NEEDS_CSUM). */
+static void
+rx_sw_csum(struct rte_mbuf *m, const struct rte_net_hdr_lens *hl,
+	   uint32_t ptype)
+{
+	uint32_t l4_off = hl->l2_len + hl->l3_len;
+	uint32_t csum_off;
+	uint16_t csum = 0;
+
+	switch (ptype & RTE_PTYPE_L4_MASK) {
+	case RTE_PTYPE_L4_TCP:
+		csum_off = l4_off + offsetof(struct rte_tcp_hdr, cksum);
+		break;
+	case RTE_PTYPE_L4_UDP:
+		csum_off = l4_off + offsetof(struct rte_udp_hdr, dgram_cksum);
+		break;
+	default:
+		return;
+	}
+	/* Only the host-owned first segment is ever written. */
+	if (csum_off + sizeof(uint16_t) > m->data_len)
+		return;
+	/* The pseudo-header sum is already in place, per the virtio spec. */
+	if (rte_raw_cksum_mbuf(m, l4_off, m->pkt_len - l4_off, &csum) < 0)
+		return;
+	csum = (uint16_t)~csum;
+	if ((ptype & RTE_PTYPE_L4_MASK) == RTE_PTYPE_L4_UDP && csum == 0)
+		csum = 0xffff;
+	*rte_pktmbuf_mtod_offset(m, uint16_t *, csum_off) = csum;
+	m->ol_flags &= ~RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+}
+
+/* Turn the virtio-net header into mbuf offload flags. */
+static void
+rx_offload(struct vhostzc_rxq *q, struct rte_mbuf *m,
+	   const struct vzc_net_hdr *h)
+{
+	struct rte_net_hdr_lens hl;
+	uint32_t ptype;
+
+	if (h->flags == 0 && h->gso_type == VZC_NET_HDR_GSO_NONE)
+		return;
+	ptype = rte_net_get_ptype(m, &hl, RTE_PTYPE_ALL_MASK);
+	m->packet_type = ptype;
+	m->l2_len = hl.l2_len;
+	m->l3_len = hl.l3_len;
+	m->l4_len = hl.l4_len;
+
+	if ((h->flags & VZC_NET_HDR_F_NEEDS_CSUM) != 0) {
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
+		if (q->sw_csum)
+			rx_sw_csum(m, &hl, ptype);
+	} else if ((h->flags & VZC_NET_HDR_F_DATA_VALID) != 0) {
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+
+	switch (h->gso_type & 0x7f) {
+	case VZC_NET_HDR_GSO_TCPV4:
+	case VZC_NET_HDR_GSO_TCPV6:
+	case VZC_NET_HDR_GSO_UDP:
+		m->ol_flags |= RTE_MBUF_F_RX_LRO;
+		m->tso_segsz = h->gso_size;
+		break;
+	default:
+		break;
+	}
+}
+
+uint16_t
+vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct vhostzc_rxq *q = rxq;
+	struct vzc_chain c;
+	uint16_t old_used, avail, nb = 0, i;
+	uint64_t bytes = 0;
+	bool broken;
+
+	/* Paused or being reattached: the control path holds the lock. */
+	if (!rte_spinlock_trylock(&q->lock))
+		return 0;
+	if (unlikely(!q->ready))
+		goto out;
+
+	old_used = q->vr.used_idx;
+	rxq_reclaim(q);
+	avail = vzc_ring_avail_count(&q->vr, &broken);
+	if (unlikely(broken)) {
+		q->stats.bad_desc++;
+		goto publish;
+	}
+	avail = RTE_MIN(avail, nb_pkts);
+
+	for (i = 0; i < avail; i++) {
+		uint16_t head = vzc_ring_take_head(&q->vr);
+		struct vzc_net_hdr h = { 0 };
+		struct rte_mbuf *m = NULL;
+		bool fallback = false, bad = false;
+		uint32_t len;
+
+		if (unlikely(head >= q->vr.size)) {
+			/* No valid id to return it under: count and skip. */
+			q->stats.bad_desc++;
+			continue;
+		}
+		if (q->lender != NULL && unlikely(q->lender->slots[head].lent)) {
+			/* The guest re-posted a head we still hold. */
+			q->stats.bad_desc++;
+			continue;
+		}
+		if (unlikely(vzc_ring_walk(&q->vr, &q->memv, head, &c) !=
+			     VZC_WALK_OK || c.total <= q->hdr_len)) {
+			q->stats.bad_desc++;
+			vzc_ring_used_put(&q->vr, head, 0);
+			continue;
+		}
+		len = c.total - q->hdr_len;
+		vzc_chain_copy(&c, 0, &h, sizeof(h));
+
+		if (q->zc && len >= q->internal->zc.min_len) {
+			if (q->lent < q->max_lent)
+				m = rxq_lend(q, &c, len, &fallback);
+			else {
+				q->stats.fallback_cap++;
+				fallback = true;
+			}
+		} else {
+			fallback = true;
+		}
+		if (fallback) {
+			m = rxq_copy(q, &c, len, &bad);
+			if (m != NULL || bad)
+				vzc_ring_used_put(&q->vr, head, 0);
+		}
+		if (unlikely(m == NULL)) {
+			if (bad) {
+				q->stats.bad_desc++;
+				continue;
+			}
+			/* Out of mbufs: leave the chain for the next burst. */
+			q->vr.last_avail--;
+			q->stats.nombuf++;
+			break;
+		}
+		rx_offload(q, m, &h);
+		if (q->vlan_strip)
+			rte_vlan_strip(m);
+		bytes += m->pkt_len;
+		pkts[nb++] = m;
+	}
+	q->stats.pkts += nb;
+	q->stats.bytes += bytes;
+publish:
+	rxq_publish(q, old_used);
+out:
+	rte_spinlock_unlock(&q->lock);
+	return nb;
+}
+
+uint16_t
+vhostzc_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct vhostzc_txq *q = txq;
+	struct vhostzc_rxq *rq = q->rxq;
+	uint64_t bytes = 0;
+	uint16_t sent = 0, i;
+
+	/*
+	 * Housekeeping for the receive side of the same queue pair, so that
+	 * descriptors freed by the app go back to the guest even when the
+	 * app stops polling rx. Skipped if rx_burst is running right now.
+	 */
+	if (rq != NULL && rq->lent != 0 && rte_spinlock_trylock(&rq->lock)) {
+		if (rq->ready)
+			vhostzc_rxq_reclaim_and_publish(rq);
+		rte_spinlock_unlock(&rq->lock);
+	}
+
+	if (!rte_spinlock_trylock(&q->lock))
+		return 0;
+	if (unlikely(!q->ready))
+		goto out;
+
+	if (q->vlan_insert) {
+		for (i = 0; i < nb_pkts; i++) {
+			/* No headroom for the tag: stop; the app keeps the rest. */
+			if ((pkts[i]->ol_flags & RTE_MBUF_F_TX_VLAN) != 0 &&
+			    rte_vlan_insert(&pkts[i]) != 0) {
+				nb_pkts = i;
+				break;
+			}
+		}
+	}
+	/* The library copies into the guest; after that the mbufs are ours. */
+	sent = rte_vhost_enqueue_burst(q->vid, q->vring_idx, pkts, nb_pkts);
+	for (i = 0; i < sent; i++) {
+		bytes += pkts[i]->pkt_len;
+		rte_pktmbuf_free(pkts[i]);
+	}
+	q->stats.pkts += sent;
+	q->stats.bytes += bytes;
+	q->stats.errors += nb_pkts - sent;
+out:
+	rte_spinlock_unlock(&q->lock);
+	return sent;
+}

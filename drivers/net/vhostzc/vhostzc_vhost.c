@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+/*
+ * vhost-user control over librte_vhost: device callbacks, and pre/post
+ * message hooks that pause our own datapath around every message that can
+ * change rings or memory. The library's own net backend stays in charge of
+ * the enqueue side; the guest TX rings are ours.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <rte_malloc.h>
+#include <rte_vhost.h>
+
+#include "vhostzc.h"
+
+#ifndef VIRTIO_F_IN_ORDER
+#define VIRTIO_F_IN_ORDER	35
+#endif
+#ifndef VIRTIO_F_RING_PACKED
+#define VIRTIO_F_RING_PACKED	34
+#endif
+#ifndef VIRTIO_F_IOMMU_PLATFORM
+#define VIRTIO_F_IOMMU_PLATFORM	33
+#endif
+
+/* Ports by socket path; the vhost callbacks only get a vid. */
+struct vhostzc_entry {
+	TAILQ_ENTRY(vhostzc_entry) next;
+	struct vhostzc_internal *in;
+};
+static TAILQ_HEAD(, vhostzc_entry) vhostzc_ports =
+	TAILQ_HEAD_INITIALIZER(vhostzc_ports);
+static pthread_mutex_t vhostzc_ports_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct vhostzc_internal *
+find_internal(int vid)
+{
+	struct vhostzc_internal *in = NULL;
+	struct vhostzc_entry *e;
+	char ifname[PATH_MAX];
+
+	if (rte_vhost_get_ifname(vid, ifname, sizeof(ifname)) != 0)
+		return NULL;
+	pthread_mutex_lock(&vhostzc_ports_lock);
+	TAILQ_FOREACH(e, &vhostzc_ports, next) {
+		if (strcmp(e->in->iface, ifname) == 0) {
+			in = e->in;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vhostzc_ports_lock);
+	return in;
+}
+
+static void
+lsc_event(struct vhostzc_internal *in, bool up)
+{
+	in->eth_dev->data->dev_link.link_status =
+		up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+	rte_eth_dev_callback_process(in->eth_dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+static void
+rxq_orphan_lender(struct vhostzc_rxq *q)
+{
+	if (q->lender != NULL) {
+		vhostzc_lender_put(q->lender);
+		q->lender = NULL;
+	}
+	q->lent = 0;
+}
+
+/* Take the queue away from the datapath; waits only for a running burst. */
+static void
+rxq_pause(struct vhostzc_rxq *q)
+{
+	rte_spinlock_lock(&q->lock);
+	q->ready = false;
+	rte_spinlock_unlock(&q->lock);
+}
+
+static void
+rxq_detach(struct vhostzc_rxq *q)
+{
+	rxq_pause(q);
+	rxq_orphan_lender(q);
+	if (q->mem != NULL) {
+		vhostzc_memgen_put(q->mem);
+		q->mem = NULL;
+	}
+}
+
+/*
+ * The guest is stopping this ring (GET_VRING_BASE or RESET_OWNER): give
+ * back everything, tell the library our indices so that the base it
+ * reports is right, and orphan the lender.
+ */
+static void
+rxq_stop(struct vhostzc_internal *in, struct vhostzc_rxq *q)
+{
+	bool was_ready;
+
+	rte_spinlock_lock(&q->lock);
+	was_ready = q->ready;
+	q->ready = false;
+	rte_spinlock_unlock(&q->lock);
+	if (!was_ready)
+		return;
+	vhostzc_rxq_return_lent(q);
+	rte_vhost_set_vring_base(in->vid, q->vring_idx, q->vr.last_avail,
+				 q->vr.used_idx);
+	rxq_orphan_lender(q);
+}
+
+static int
+rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
+{
+	struct rte_vhost_vring vring;
+	struct rte_vhost_memory *lib_mem = NULL;
+	uint16_t vring_idx = q->queue_id * 2 + 1;
+	uint16_t last_avail, last_used;
+	uint32_t i;
+
+	if (rte_vhost_get_vhost_vring(in->vid, vring_idx, &vring) != 0 ||
+	    vring.desc == NULL || vring.avail == NULL || vring.used == NULL)
+		return -ENODEV;
+	if (!vzc_ring_size_valid(vring.size)) {
+		VHOSTZC_LOG(ERR, "port %u: ring %u has invalid size %u",
+			    in->port_id, vring_idx, vring.size);
+		return -EINVAL;
+	}
+
+	rte_spinlock_lock(&q->lock);
+	q->ready = false;
+	q->vid = in->vid;
+	q->vring_idx = vring_idx;
+
+	/* A new ring incarnation starts from the library's indices. */
+	if (q->lender != NULL && q->lender->size != vring.size)
+		rxq_orphan_lender(q);
+	if (q->lender == NULL) {
+		if (rte_vhost_get_vring_base(in->vid, vring_idx, &last_avail,
+					     &last_used) != 0) {
+			rte_spinlock_unlock(&q->lock);
+			return -ENODEV;
+		}
+		q->vr.last_avail = last_avail;
+		q->vr.used_idx = last_used;
+		q->vr.signalled_valid = false;
+		q->lent = 0;
+		if (in->zc.enabled)
+			q->lender = vhostzc_lender_create(vring.size,
+					in->eth_dev->data->numa_node);
+	}
+	q->vr.desc = (struct vzc_desc *)vring.desc;
+	q->vr.avail = (struct vzc_avail *)vring.avail;
+	q->vr.used = (struct vzc_used *)vring.used;
+	q->vr.size = vring.size;
+	q->vr.event_idx = (in->features & (1ULL << VIRTIO_RING_F_EVENT_IDX)) != 0;
+	q->hdr_len = (in->features & ((1ULL << VIRTIO_NET_F_MRG_RXBUF) |
+				      (1ULL << VIRTIO_F_VERSION_1))) != 0 ?
+		sizeof(struct virtio_net_hdr_mrg_rxbuf) :
+		sizeof(struct virtio_net_hdr);
+	q->log_dirty = (in->features & (1ULL << VHOST_F_LOG_ALL)) != 0;
+	q->callfd = vring.callfd;
+
+	if (q->mem != NULL)
+		vhostzc_memgen_put(q->mem);
+	q->mem = in->mem != NULL ? vhostzc_memgen_get(in->mem) : NULL;
+	if (q->mem != NULL) {
+		q->memv.regions = q->mem->regions;
+		q->memv.nregions = q->mem->nregions;
+	} else if (rte_vhost_get_mem_table(in->vid, &lib_mem) == 0) {
+		/* Copy only, through the library's mapping, while attached. */
+		q->memv.nregions = RTE_MIN(lib_mem->nregions,
+					   (uint32_t)VZC_MAX_REGIONS);
+		for (i = 0; i < q->memv.nregions; i++) {
+			q->lib_regions[i].gpa = lib_mem->regions[i].guest_phys_addr;
+			q->lib_regions[i].size = lib_mem->regions[i].size;
+			q->lib_regions[i].hva = (uint8_t *)(uintptr_t)
+				lib_mem->regions[i].host_user_addr;
+		}
+		q->memv.regions = q->lib_regions;
+		free(lib_mem);
+	} else {
+		q->memv.nregions = 0;
+	}
+
+	q->zc = in->zc.enabled && q->lender != NULL && q->mem != NULL &&
+		q->mem->iova_va;
+	q->max_lent = in->zc.max_lent != 0 ?
+		RTE_MIN(in->zc.max_lent, (uint32_t)vring.size) :
+		(uint32_t)vring.size >> VHOSTZC_DEFAULT_LEND_SHIFT;
+	q->ready = true;
+	rte_spinlock_unlock(&q->lock);
+
+	if (in->zc.enabled && !q->zc)
+		VHOSTZC_LOG(NOTICE, "port %u rxq %u: zero-copy unavailable (%s), copying",
+			    in->port_id, q->queue_id,
+			    q->mem == NULL ? "guest memory not mappable" :
+			    q->lender == NULL ? "out of memory" :
+			    "IOVA as PA; use --iova-mode=va");
+	return 0;
+}
+
+static void
+txq_set(struct vhostzc_txq *q, int vid, bool ready)
+{
+	rte_spinlock_lock(&q->lock);
+	q->vid = vid;
+	q->vring_idx = q->queue_id * 2;
+	q->ready = ready;
+	rte_spinlock_unlock(&q->lock);
+}
+
+static bool
+vring_wanted(struct vhostzc_internal *in, uint16_t vring_idx)
+{
+	return in->started && in->running && !in->paused &&
+		vring_idx < RTE_DIM(in->vring_enabled) &&
+		in->vring_enabled[vring_idx];
+}
+
+/* Attach every queue that should run, pause every one that should not. */
+void
+vhostzc_queues_sync(struct vhostzc_internal *in)
+{
+	struct rte_eth_dev_data *data = in->eth_dev->data;
+	uint16_t i;
+
+	for (i = 0; i < data->nb_rx_queues; i++) {
+		struct vhostzc_rxq *q = data->rx_queues[i];
+
+		if (q == NULL)
+			continue;
+		if (vring_wanted(in, i * 2 + 1)) {
+			if (rxq_attach(in, q) != 0)
+				rxq_pause(q);
+		} else {
+			rxq_pause(q);
+		}
+	}
+	for (i = 0; i < data->nb_tx_queues; i++) {
+		struct vhostzc_txq *q = data->tx_queues[i];
+
+		if (q != NULL)
+			txq_set(q, in->vid, vring_wanted(in, i * 2));
+	}
+}
+
+/*
+ * stop == true: the front-end is gone or the rings are being reset; lent
+ * chains can never be returned to these rings, so the lenders are orphaned
+ * and our memory mappings released (lent mbufs keep their own references).
+ */
+void
+vhostzc_queues_detach_all(struct vhostzc_internal *in, bool stop)
+{
+	struct rte_eth_dev_data *data = in->eth_dev->data;
+	uint16_t i;
+
+	for (i = 0; i < data->nb_rx_queues; i++) {
+		struct vhostzc_rxq *q = data->rx_queues[i];
+
+		if (q == NULL)
+			continue;
+		if (stop)
+			rxq_detach(q);
+		else
+			rxq_pause(q);
+	}
+	for (i = 0; i < data->nb_tx_queues; i++) {
+		struct vhostzc_txq *q = data->tx_queues[i];
+
+		if (q != NULL)
+			txq_set(q, in->vid, false);
+	}
+}
+
+static void
+refresh_memgen(struct vhostzc_internal *in)
+{
+	if (in->mem != NULL)
+		vhostzc_memgen_put(in->mem);
+	in->mem = vhostzc_memgen_create(in->vid);
+}
+
+static bool
+msg_changes_nothing(uint32_t request)
+{
+	switch (request) {
+	case VZC_VHOST_USER_GET_FEATURES:
+	case VZC_VHOST_USER_GET_PROTOCOL_FEATURES:
+	case VZC_VHOST_USER_GET_QUEUE_NUM:
+	case VZC_VHOST_USER_SEND_RARP:
+	case VZC_VHOST_USER_GET_CONFIG:
+	case VZC_VHOST_USER_GET_INFLIGHT_FD:
+	case VZC_VHOST_USER_GET_STATUS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Before the library acts on a message: stop rings that are being stopped
+ * (returning every lent descriptor), then pause all our queues. Pausing
+ * waits only for a burst in progress, never for the application.
+ */
+static enum rte_vhost_msg_result
+vhostzc_pre_msg(int vid, void *msg)
+{
+	const struct vzc_vhost_user_hdr *h = msg;
+	struct vhostzc_internal *in;
+	struct rte_eth_dev_data *data;
+	uint16_t i;
+
+	if (msg_changes_nothing(h->request))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	in = find_internal(vid);
+	if (in == NULL)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+
+	pthread_mutex_lock(&in->ctl);
+	data = in->eth_dev->data;
+	if (in->running && !in->paused) {
+		if (h->request == VZC_VHOST_USER_GET_VRING_BASE) {
+			uint32_t idx = h->payload.state.index;
+
+			if ((idx & 1) != 0 && idx / 2 < data->nb_rx_queues &&
+			    data->rx_queues[idx / 2] != NULL)
+				rxq_stop(in, data->rx_queues[idx / 2]);
+		} else if (h->request == VZC_VHOST_USER_RESET_OWNER) {
+			for (i = 0; i < data->nb_rx_queues; i++)
+				if (data->rx_queues[i] != NULL)
+					rxq_stop(in, data->rx_queues[i]);
+		}
+		vhostzc_queues_detach_all(in, false);
+		in->paused = true;
+	}
+	pthread_mutex_unlock(&in->ctl);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+/* After the library acted: take fresh ring addresses and memory, resume. */
+static enum rte_vhost_msg_result
+vhostzc_post_msg(int vid, void *msg)
+{
+	const struct vzc_vhost_user_hdr *h = msg;
+	struct vhostzc_internal *in;
+
+	if (msg_changes_nothing(h->request))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	in = find_internal(vid);
+	if (in == NULL)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+
+	pthread_mutex_lock(&in->ctl);
+	if (in->paused) {
+		in->paused = false;
+		if (in->running) {
+			if (h->request == VZC_VHOST_USER_SET_MEM_TABLE)
+				refresh_memgen(in);
+			rte_vhost_get_negotiated_features(vid, &in->features);
+			vhostzc_queues_sync(in);
+		}
+	}
+	pthread_mutex_unlock(&in->ctl);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops vhostzc_extern_ops = {
+	.pre_msg_handle = vhostzc_pre_msg,
+	.post_msg_handle = vhostzc_post_msg,
+};
+
+static int
+vhostzc_new_connection(int vid)
+{
+	struct vhostzc_internal *in = find_internal(vid);
+
+	if (in == NULL)
+		return -1;
+	VHOSTZC_LOG(INFO, "port %u: front-end connected (vid %d)",
+		    in->port_id, vid);
+	if (rte_vhost_extern_callback_register(vid, &vhostzc_extern_ops, in) != 0) {
+		VHOSTZC_LOG(ERR, "port %u: cannot hook vhost-user messages",
+			    in->port_id);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+vhostzc_destroy_connection(int vid)
+{
+	struct vhostzc_internal *in = find_internal(vid);
+
+	if (in != NULL)
+		VHOSTZC_LOG(INFO, "port %u: front-end disconnected",
+			    in->port_id);
+}
+
+static int
+vhostzc_new_device(int vid)
+{
+	struct vhostzc_internal *in = find_internal(vid);
+	uint16_t i, nr;
+
+	if (in == NULL)
+		return -1;
+	pthread_mutex_lock(&in->ctl);
+	in->vid = vid;
+	rte_vhost_get_negotiated_features(vid, &in->features);
+	refresh_memgen(in);
+	nr = rte_vhost_get_vring_num(vid);
+	/* We poll: no kicks from the guest for any ring. */
+	for (i = 0; i < nr; i++)
+		rte_vhost_enable_guest_notification(vid, i, 0);
+	in->running = true;
+	in->paused = false;
+	vhostzc_queues_sync(in);
+	pthread_mutex_unlock(&in->ctl);
+
+	VHOSTZC_LOG(INFO, "port %u: device %d running, %u rings",
+		    in->port_id, vid, nr);
+	lsc_event(in, true);
+	return 0;
+}
+
+static void
+vhostzc_destroy_device(int vid)
+{
+	struct vhostzc_internal *in = find_internal(vid);
+
+	if (in == NULL)
+		return;
+	pthread_mutex_lock(&in->ctl);
+	in->running = false;
+	vhostzc_queues_detach_all(in, true);
+	if (in->mem != NULL) {
+		vhostzc_memgen_put(in->mem);
+		in->mem = NULL;
+	}
+	memset(in->vring_enabled, 0, sizeof(in->vring_enabled));
+	pthread_mutex_unlock(&in->ctl);
+
+	VHOSTZC_LOG(INFO, "port %u: device %d stopped", in->port_id, vid);
+	lsc_event(in, false);
+}
+
+static int
+vhostzc_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	struct vhostzc_internal *in = find_internal(vid);
+
+	if (in == NULL)
+		return -1;
+	pthread_mutex_lock(&in->ctl);
+	if (vring < RTE_DIM(in->vring_enabled))
+		in->vring_enabled[vring] = enable != 0;
+	if (in->running && !in->paused)
+		vhostzc_queues_sync(in);
+	pthread_mutex_unlock(&in->ctl);
+	return 0;
+}
+
+static int
+vhostzc_features_changed(int vid, uint64_t features)
+{
+	struct vhostzc_internal *in = find_internal(vid);
+
+	if (in == NULL)
+		return -1;
+	pthread_mutex_lock(&in->ctl);
+	in->features = features;
+	/* Dirty logging may have been switched: reattach to pick it up. */
+	if (in->running && !in->paused)
+		vhostzc_queues_sync(in);
+	pthread_mutex_unlock(&in->ctl);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops vhostzc_vhost_ops = {
+	.new_device = vhostzc_new_device,
+	.destroy_device = vhostzc_destroy_device,
+	.vring_state_changed = vhostzc_vring_state_changed,
+	.features_changed = vhostzc_features_changed,
+	.new_connection = vhostzc_new_connection,
+	.destroy_connection = vhostzc_destroy_connection,
+};
+
+int
+vhostzc_vhost_register(struct vhostzc_internal *in)
+{
+	struct vhostzc_entry *e;
+	uint64_t disable;
+	int ret;
+
+	e = rte_zmalloc("vhostzc_entry", sizeof(*e), 0);
+	if (e == NULL)
+		return -ENOMEM;
+	e->in = in;
+	pthread_mutex_lock(&vhostzc_ports_lock);
+	TAILQ_INSERT_TAIL(&vhostzc_ports, e, next);
+	pthread_mutex_unlock(&vhostzc_ports_lock);
+
+	if (rte_vhost_driver_register(in->iface, in->vhost_flags) != 0) {
+		ret = -EIO;
+		goto fail_list;
+	}
+	in->registered = true;
+	/*
+	 * The split-ring zero-copy receive path completes out of order, speaks
+	 * guest-physical addresses only and has no packed-ring walker yet.
+	 */
+	disable = (1ULL << VIRTIO_F_IN_ORDER) | (1ULL << VIRTIO_F_RING_PACKED) |
+		(1ULL << VIRTIO_F_IOMMU_PLATFORM);
+	if (!in->tso)
+		disable |= (1ULL << VIRTIO_NET_F_HOST_TSO4) |
+			(1ULL << VIRTIO_NET_F_HOST_TSO6);
+	if (rte_vhost_driver_disable_features(in->iface, disable) != 0 ||
+	    rte_vhost_driver_callback_register(in->iface,
+					       &vhostzc_vhost_ops) != 0 ||
+	    rte_vhost_driver_start(in->iface) != 0) {
+		ret = -EIO;
+		goto fail_unregister;
+	}
+	return 0;
+
+fail_unregister:
+	rte_vhost_driver_unregister(in->iface);
+	in->registered = false;
+fail_list:
+	pthread_mutex_lock(&vhostzc_ports_lock);
+	TAILQ_REMOVE(&vhostzc_ports, e, next);
+	pthread_mutex_unlock(&vhostzc_ports_lock);
+	rte_free(e);
+	return ret;
+}
+
+void
+vhostzc_vhost_unregister(struct vhostzc_internal *in)
+{
+	struct vhostzc_entry *e;
+
+	/*
+	 * Not under in->ctl: unregister may wait for the vhost thread, which
+	 * may be inside one of our callbacks waiting for in->ctl.
+	 */
+	if (in->registered) {
+		if (rte_vhost_driver_unregister(in->iface) != 0)
+			VHOSTZC_LOG(ERR, "port %u: cannot unregister %s",
+				    in->port_id, in->iface);
+		in->registered = false;
+	}
+	pthread_mutex_lock(&vhostzc_ports_lock);
+	TAILQ_FOREACH(e, &vhostzc_ports, next) {
+		if (e->in == in) {
+			TAILQ_REMOVE(&vhostzc_ports, e, next);
+			rte_free(e);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vhostzc_ports_lock);
+}

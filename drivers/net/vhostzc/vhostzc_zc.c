@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+/*
+ * Zero-copy lifetime: our own mappings of guest memory (memgen), the
+ * per-ring lending state (lender), and the extbuf free callback that runs
+ * on whichever lcore frees the last segment of a lent packet.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_vhost.h>
+
+#include "vhostzc.h"
+
+/* Live objects, for leak checks in tests and the xstats. */
+static VZC_ATOMIC(uint32_t) memgen_live;
+static VZC_ATOMIC(uint32_t) lender_live;
+
+uint32_t
+vhostzc_memgen_count(void)
+{
+	return vzc_atomic_load(&memgen_live, VZC_RELAXED);
+}
+
+uint32_t
+vhostzc_lender_count(void)
+{
+	return vzc_atomic_load(&lender_live, VZC_RELAXED);
+}
+
+static void
+memgen_free(struct vhostzc_memgen *mg)
+{
+	uint32_t i;
+
+	for (i = 0; i < mg->nregions; i++)
+		if (mg->map_base[i] != NULL)
+			munmap(mg->map_base[i], mg->map_len[i]);
+	free(mg);
+	vzc_atomic_sub_fetch(&memgen_live, 1, VZC_RELAXED);
+}
+
+/* An empty mapping set holding one reference; regions are filled in next. */
+struct vhostzc_memgen *
+vhostzc_memgen_alloc(void)
+{
+	struct vhostzc_memgen *mg = calloc(1, sizeof(*mg));
+
+	if (mg == NULL)
+		return NULL;
+	mg->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	vzc_atomic_store(&mg->refcnt, 1, VZC_RELAXED);
+	vzc_atomic_add_fetch(&memgen_live, 1, VZC_RELAXED);
+	return mg;
+}
+
+/*
+ * Map the front-end's current memory table ourselves. The vhost library
+ * keeps each region's fd open while the table is current, so a second
+ * mapping of the same fd is always possible here; from then on the pages
+ * stay ours until munmap, independent of the library's own mapping.
+ * Returns NULL when a region cannot be mapped: the caller then runs the
+ * queue in copy mode through the library's mapping.
+ */
+struct vhostzc_memgen *
+vhostzc_memgen_create(int vid)
+{
+	struct rte_vhost_memory *mem = NULL;
+	struct vhostzc_memgen *mg;
+	uint32_t i;
+
+	if (rte_vhost_get_mem_table(vid, &mem) != 0 || mem == NULL)
+		return NULL;
+	if (mem->nregions > VZC_MAX_REGIONS) {
+		VHOSTZC_LOG(ERR, "%u memory regions, at most %u supported",
+			    mem->nregions, VZC_MAX_REGIONS);
+		goto fail_mem;
+	}
+	mg = vhostzc_memgen_alloc();
+	if (mg == NULL)
+		goto fail_mem;
+
+	for (i = 0; i < mem->nregions; i++) {
+		const struct rte_vhost_mem_region *r = &mem->regions[i];
+		uint64_t off = r->host_user_addr - (uint64_t)(uintptr_t)r->mmap_addr;
+		void *base;
+
+		if (r->fd < 0 || r->mmap_size == 0 ||
+		    off > r->mmap_size || r->size > r->mmap_size - off) {
+			VHOSTZC_LOG(WARNING, "region %u has no usable fd", i);
+			goto fail_map;
+		}
+		base = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, r->fd, 0);
+		if (base == MAP_FAILED) {
+			VHOSTZC_LOG(WARNING, "cannot map region %u: %s", i,
+				    strerror(errno));
+			goto fail_map;
+		}
+		mg->map_base[i] = base;
+		mg->map_len[i] = r->mmap_size;
+		mg->regions[i].gpa = r->guest_phys_addr;
+		mg->regions[i].size = r->size;
+		mg->regions[i].hva = (uint8_t *)base + off;
+		mg->nregions = i + 1;
+	}
+	free(mem);
+	return mg;
+
+fail_map:
+	memgen_free(mg);
+fail_mem:
+	free(mem);
+	return NULL;
+}
+
+void
+vhostzc_memgen_put(struct vhostzc_memgen *mg)
+{
+	/*
+	 * Release on the decrement orders this holder's reads of guest memory
+	 * before the unmap; the last holder's acquire (fused in acq_rel) makes
+	 * every other holder's reads happen-before the munmap.
+	 */
+	if (vzc_atomic_sub_fetch(&mg->refcnt, 1, VZC_ACQ_REL) == 0)
+		memgen_free(mg);
+}
+
+struct vhostzc_lender *
+vhostzc_lender_create(uint16_t size, int socket)
+{
+	struct vhostzc_lender *l;
+	unsigned int count = rte_align32pow2((uint32_t)size + 1);
+	ssize_t ring_sz = rte_ring_get_memsize(count);
+	size_t slots_sz = sizeof(struct vhostzc_slot) * size;
+	uint16_t i;
+
+	if (ring_sz < 0)
+		return NULL;
+	l = rte_zmalloc_socket("vhostzc_lender",
+			       sizeof(*l) + slots_sz + (size_t)ring_sz,
+			       RTE_CACHE_LINE_SIZE, socket);
+	if (l == NULL)
+		return NULL;
+	l->size = size;
+	/*
+	 * Capacity count - 1 >= size: every head is in the ring at most once,
+	 * so the multi-producer enqueue in the free callback never fails.
+	 */
+	l->done = (struct rte_ring *)((uint8_t *)l->slots + slots_sz);
+	if (rte_ring_init(l->done, "vhostzc_done", count, RING_F_SC_DEQ) != 0) {
+		rte_free(l);
+		return NULL;
+	}
+	for (i = 0; i < size; i++) {
+		l->slots[i].lender = l;
+		l->slots[i].head = i;
+		l->slots[i].shinfo.free_cb = vhostzc_zc_free_cb;
+		l->slots[i].shinfo.fcb_opaque = &l->slots[i];
+	}
+	vzc_atomic_store(&l->refcnt, 1, VZC_RELAXED);
+	vzc_atomic_add_fetch(&lender_live, 1, VZC_RELAXED);
+	return l;
+}
+
+void
+vhostzc_lender_put(struct vhostzc_lender *l)
+{
+	/* acq_rel: as for memgen, the last holder sees every other's writes. */
+	if (vzc_atomic_sub_fetch(&l->refcnt, 1, VZC_ACQ_REL) == 0) {
+		rte_free(l);
+		vzc_atomic_sub_fetch(&lender_live, 1, VZC_RELAXED);
+	}
+}
+
+/*
+ * Runs when the last mbuf attached to a lent chain is freed, on any lcore,
+ * possibly long after the port stopped or the front-end went away.
+ */
+void
+vhostzc_zc_free_cb(void *addr __rte_unused, void *opaque)
+{
+	struct vhostzc_slot *s = opaque;
+	/*
+	 * Read everything out of the slot before publishing the head: once
+	 * the polling lcore dequeues it, the slot may be lent again at once.
+	 */
+	struct vhostzc_lender *l = s->lender;
+	struct vhostzc_memgen *mg = s->mem;
+	void *obj = (void *)(uintptr_t)s->head;
+
+	/*
+	 * The ring's enqueue has release semantics, pairing with the
+	 * dequeue's acquire on the polling lcore: our reads of the guest
+	 * buffer (the app's, through this mbuf) happen before the guest is
+	 * told the buffer is free. It cannot fail (see lender_create).
+	 */
+	rte_ring_mp_enqueue(l->done, obj);
+	vhostzc_memgen_put(mg);
+	vhostzc_lender_put(l);
+}

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+/*
+ * Integration test against DPDK's own virtio-user as the guest side, both
+ * in this process: net_vhostzc0 is the vhost-user server, net_virtio_user0
+ * connects to it. EAL arguments (including both --vdev) come from
+ * test/run-integration.sh.
+ *
+ * Checks, byte by byte: virtio-user TX -> our RX at 64, 1518 and 9000 B and
+ * as multi-segment (indirect) chains; our TX -> virtio-user RX the same.
+ * Then: zero-copy counters, every descriptor back (the peer's TX mempool is
+ * full again once it stops), all mempools full.
+ */
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "../unit/vzc_test.h"
+
+#define RING		256
+#define PER_SIZE	600	/* more than two rings' worth per size */
+#define BIG_ROOM	(10240 + RTE_PKTMBUF_HEADROOM)
+
+static uint16_t be_port = RTE_MAX_ETHPORTS, peer_port = RTE_MAX_ETHPORTS;
+static struct rte_mempool *be_rx_pool, *be_tx_pool, *peer_rx_pool, *peer_tx_pool;
+
+static uint8_t
+pattern(uint32_t seq, uint32_t i)
+{
+	if (i < 4)
+		return (uint8_t)(seq >> (8 * i));
+	return (uint8_t)(seq * 13 + i * 5 + (i >> 9));
+}
+
+static bool
+check_pkt(struct rte_mbuf *m, uint32_t len, uint32_t *seq_out)
+{
+	static uint8_t tmp[16384];
+	const uint8_t *p;
+	uint32_t seq, i;
+
+	if (m->pkt_len != len)
+		return false;
+	p = rte_pktmbuf_read(m, 0, len, tmp);
+	if (p == NULL)
+		return false;
+	seq = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+	for (i = 4; i < len; i++)
+		if (p[i] != pattern(seq, i))
+			return false;
+	*seq_out = seq;
+	return true;
+}
+
+/* A packet of len bytes in segments of at most seg bytes from pool. */
+static struct rte_mbuf *
+make_pkt(struct rte_mempool *pool, uint32_t len, uint32_t seg, uint32_t seq)
+{
+	struct rte_mbuf *head = NULL, *prev = NULL;
+	uint32_t off = 0;
+
+	while (off < len) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t n = RTE_MIN(seg, len - off), i;
+		uint8_t *d;
+
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		d = (uint8_t *)rte_pktmbuf_append(m, n);
+		for (i = 0; i < n; i++)
+			d[i] = pattern(seq, off + i);
+		if (head == NULL) {
+			head = m;
+		} else {
+			prev->next = m;
+			head->nb_segs++;
+			head->pkt_len += n;
+		}
+		prev = m;
+		off += n;
+	}
+	return head;
+}
+
+static int
+port_setup(uint16_t port, struct rte_mempool *rx_pool)
+{
+	struct rte_eth_conf conf = { 0 };
+
+	conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(port, 0, RING, SOCKET_ID_ANY, NULL,
+				   rx_pool) != 0 ||
+	    rte_eth_tx_queue_setup(port, 0, RING, SOCKET_ID_ANY, NULL) != 0)
+		return -1;
+	return rte_eth_dev_start(port);
+}
+
+static uint64_t
+xstat(const char *name)
+{
+	uint64_t id, v;
+
+	if (rte_eth_xstats_get_id_by_name(be_port, name, &id) != 0 ||
+	    rte_eth_xstats_get_by_id(be_port, &id, &v, 1) != 1)
+		return UINT64_MAX;
+	return v;
+}
+
+/*
+ * Send `count` packets of len bytes (segments of seg) from tx_port and
+ * receive and check them on rx_port. Returns packets received intact.
+ */
+static uint32_t
+transfer(uint16_t tx_port, struct rte_mempool *tx_pool, uint16_t rx_port,
+	 uint32_t len, uint32_t seg, uint32_t count)
+{
+	uint32_t sent = 0, got = 0, good = 0, expect = 0;
+	uint64_t deadline = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	struct rte_mbuf *pkts[32];
+
+	while (got < count && rte_get_timer_cycles() < deadline) {
+		uint16_t n, i;
+
+		if (sent < count) {
+			uint16_t want = RTE_MIN(32u, count - sent), made = 0;
+
+			while (made < want) {
+				pkts[made] = make_pkt(tx_pool, len, seg, sent + made);
+				if (pkts[made] == NULL)
+					break;
+				made++;
+			}
+			n = rte_eth_tx_burst(tx_port, 0, pkts, made);
+			rte_pktmbuf_free_bulk(pkts + n, made - n);
+			sent += n;
+		}
+		n = rte_eth_rx_burst(rx_port, 0, pkts, RTE_DIM(pkts));
+		for (i = 0; i < n; i++) {
+			uint32_t seq;
+
+			if (check_pkt(pkts[i], len, &seq) && seq == expect)
+				good++;
+			else
+				fprintf(stderr, "packet %u of %u B corrupted or out of order\n",
+					got + i, len);
+			expect++;
+		}
+		rte_pktmbuf_free_bulk(pkts, n);
+		got += n;
+	}
+	return good;
+}
+
+static bool
+wait_link(uint16_t port)
+{
+	struct rte_eth_link link;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (rte_eth_link_get_nowait(port, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
+			return true;
+		rte_delay_ms(10);
+	}
+	return false;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		uint32_t len, seg;
+		bool zc;
+	} cases[] = {
+		{ 64, 64, false },
+		{ 1518, 1518, true },
+		{ 9000, 9000, true },
+		{ 3000, 1000, true },	/* three segments: an indirect chain */
+	};
+	struct rte_eth_dev_info info;
+	uint64_t zc_expected = 0, copy_expected = 0;
+	uint16_t port;
+	size_t i;
+
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	RTE_ETH_FOREACH_DEV(port) {
+		if (rte_eth_dev_info_get(port, &info) != 0)
+			continue;
+		if (strcmp(info.driver_name, "net_vhostzc") == 0)
+			be_port = port;
+		else if (strcmp(info.driver_name, "net_virtio_user") == 0)
+			peer_port = port;
+	}
+	CHECK(be_port != RTE_MAX_ETHPORTS, "net_vhostzc0 is driven by net_vhostzc");
+	CHECK(peer_port != RTE_MAX_ETHPORTS, "virtio-user peer probed");
+	if (be_port == RTE_MAX_ETHPORTS || peer_port == RTE_MAX_ETHPORTS)
+		return vzc_test_summary("test_peer");
+
+	/* No per-lcore caches, so that "pool full" is exact. */
+	be_rx_pool = rte_pktmbuf_pool_create("be_rx", 8191, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	be_tx_pool = rte_pktmbuf_pool_create("be_tx", 8191, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	peer_rx_pool = rte_pktmbuf_pool_create("peer_rx", 8191, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	peer_tx_pool = rte_pktmbuf_pool_create("peer_tx", 2047, 0, 0,
+			BIG_ROOM, SOCKET_ID_ANY);
+	if (be_rx_pool == NULL || be_tx_pool == NULL || peer_rx_pool == NULL ||
+	    peer_tx_pool == NULL) {
+		fprintf(stderr, "mempool creation failed\n");
+		return 1;
+	}
+	CHECK(port_setup(be_port, be_rx_pool) == 0, "backend port starts");
+	CHECK(port_setup(peer_port, peer_rx_pool) == 0, "peer port starts");
+	CHECK(wait_link(be_port), "backend link up once the peer is there");
+
+	/* Peer TX -> our RX, the zero-copy direction. */
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		uint32_t good = transfer(peer_port, peer_tx_pool, be_port,
+					 cases[i].len, cases[i].seg, PER_SIZE);
+
+		CHECK(good == PER_SIZE, "%u B x %u: %u intact", cases[i].len,
+		      PER_SIZE, good);
+		if (cases[i].zc)
+			zc_expected += PER_SIZE;
+		else
+			copy_expected += PER_SIZE;
+	}
+	/* One more poll reclaims what the last frees returned. */
+	rte_eth_rx_burst(be_port, 0, NULL, 0);
+	CHECK(xstat("rx_zc_packets") == zc_expected, "zero-copy packets %" PRIu64
+	      " of %" PRIu64, xstat("rx_zc_packets"), zc_expected);
+	CHECK(xstat("rx_copied_packets") == copy_expected, "copied %" PRIu64,
+	      xstat("rx_copied_packets"));
+	CHECK(xstat("rx_desc_lent_now") == 0, "nothing lent after frees");
+	CHECK(xstat("rx_desc_returned") == zc_expected, "every lent one returned");
+	CHECK(xstat("rx_bad_desc") == 0, "no bad descriptors");
+	CHECK(rte_mempool_full(be_rx_pool), "backend rx pool full: %u",
+	      rte_mempool_avail_count(be_rx_pool));
+
+	/* Our TX -> peer RX, through the vhost library's enqueue. */
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		uint32_t good = transfer(be_port, be_tx_pool, peer_port,
+					 cases[i].len, 2048 - 128, PER_SIZE);
+
+		CHECK(good == PER_SIZE, "tx %u B x %u: %u intact", cases[i].len,
+		      PER_SIZE, good);
+	}
+	{
+		struct rte_eth_stats st;
+
+		rte_eth_stats_get(be_port, &st);
+		CHECK(st.ipackets == RTE_DIM(cases) * PER_SIZE &&
+		      st.opackets == RTE_DIM(cases) * PER_SIZE &&
+		      st.ierrors == 0, "port stats: in %" PRIu64 " out %" PRIu64,
+		      st.ipackets, st.opackets);
+	}
+
+	/* virtio's stop reclaims every TX buffer whose descriptor is back. */
+	CHECK(rte_eth_dev_stop(peer_port) == 0, "peer stops");
+	CHECK(rte_mempool_full(peer_tx_pool), "every peer TX descriptor back: "
+	      "%u of %u", rte_mempool_avail_count(peer_tx_pool), 2047);
+	CHECK(rte_eth_dev_close(peer_port) == 0, "peer closes");
+	CHECK(rte_eth_dev_stop(be_port) == 0, "backend stops");
+	CHECK(rte_eth_dev_close(be_port) == 0, "backend closes");
+	CHECK(rte_mempool_full(be_rx_pool) && rte_mempool_full(be_tx_pool) &&
+	      rte_mempool_full(peer_rx_pool), "all pools full: %u %u %u",
+	      rte_mempool_avail_count(be_rx_pool),
+	      rte_mempool_avail_count(be_tx_pool),
+	      rte_mempool_avail_count(peer_rx_pool));
+	rte_eal_cleanup();
+	return vzc_test_summary("test_peer");
+}

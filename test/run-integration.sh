@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Run an integration test binary with net_vhostzc0 and a virtio-user peer in
+# one process, on hugepages when they are there, else on --no-huge memory.
+#
+# usage: run-integration.sh TEST_BINARY PMD_SO [extra EAL args...]
+set -eu
+bin=$1
+pmd=$2
+shift 2
+
+dir=$(mktemp -d "${VHOSTZC_RUN_DIR:-/run}/vhostzc-test.XXXXXX")
+trap 'rm -rf "$dir"' EXIT INT TERM
+
+free_huge=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+if [ -z "${VHOSTZC_NO_HUGE:-}" ] && [ "${free_huge:-0}" -ge 512 ] &&
+	grep -q hugetlbfs /proc/mounts; then
+	# Preallocated (-m): a heap that never grows needs no memory hotplug
+	# write lock, which the in-process virtio-user peer holds for reading
+	# while it waits for our replies.
+	mem="--in-memory --single-file-segments -m 1024"
+else
+	mem="--no-huge -m 1536 --no-shconf"
+fi
+
+# shellcheck disable=SC2086
+"$bin" -l 0 --iova-mode=va --no-pci $mem -d "$pmd" \
+	--vdev "net_vhostzc0,iface=$dir/sock" \
+	--vdev "net_virtio_user0,path=$dir/sock,queues=1" \
+	--log-level=lib.eal:error --log-level=lib.vhost.config:error "$@"

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+/*
+ * The receive datapath and the zero-copy lifetime (vhostzc_rxtx.c,
+ * vhostzc_zc.c) driven through a queue attached to a split ring in plain
+ * memory: no socket and no vhost library, but real mbufs, mempools,
+ * extbufs and frees, here and on another thread.
+ */
+
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "vhostzc.h"
+#include "vzc_test.h"
+
+#define RING		256
+#define HDR		12
+#define GMEM_GPA	0x40000000ULL
+#define GMEM_SIZE	(8u << 20)
+#define BUF_STRIDE	(16u << 10)	/* guest buffer per head */
+#define RING_OFF	(RING * BUF_STRIDE)	/* rings after the buffers */
+#define POOL_SIZE	4095
+
+static uint8_t *gmem;
+static struct vzc_desc *desc;
+static struct vzc_avail *avail;
+static struct vzc_used *used;
+static struct rte_mempool *mp;
+static struct vhostzc_internal in;
+static uint16_t drv_used_seen;	/* guest driver: next used entry to read */
+
+static uint64_t
+gpa_of(const void *p)
+{
+	return GMEM_GPA + (uint64_t)((const uint8_t *)p - gmem);
+}
+
+static uint8_t *
+buf_of(uint16_t head)
+{
+	return gmem + (size_t)head * BUF_STRIDE;
+}
+
+/* Payload byte i of packet seq; bytes 0-3 carry seq itself. */
+static uint8_t
+pattern(uint32_t seq, uint32_t i)
+{
+	if (i < 4)
+		return (uint8_t)(seq >> (8 * i));
+	return (uint8_t)(seq * 31 + i * 7 + (i >> 8));
+}
+
+static uint32_t
+seq_of_pkt(struct rte_mbuf *m)
+{
+	uint8_t tmp[4];
+	const uint8_t *p = rte_pktmbuf_read(m, 0, 4, tmp);
+
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Guest driver: post a packet of len payload bytes under head. */
+static void
+post_pkt(uint16_t head, uint32_t len, uint32_t seq)
+{
+	uint8_t *b = buf_of(head);
+	uint32_t i;
+
+	memset(b, 0, HDR);
+	for (i = 0; i < len; i++)
+		b[HDR + i] = pattern(seq, i);
+	desc[head] = (struct vzc_desc){ gpa_of(b), HDR + len, 0, 0 };
+	avail->ring[avail->idx % RING] = head;
+	__atomic_store_n(&avail->idx, avail->idx + 1, __ATOMIC_RELEASE);
+}
+
+static bool
+pkt_ok(struct rte_mbuf *m, uint32_t len, uint32_t seq)
+{
+	uint8_t tmp[10000];
+	const uint8_t *p;
+	uint32_t i;
+
+	if (m->pkt_len != len)
+		return false;
+	p = rte_pktmbuf_read(m, 0, len, tmp);
+	for (i = 0; i < len; i++)
+		if (p[i] != pattern(seq, i))
+			return false;
+	return true;
+}
+
+static struct vhostzc_memgen *
+make_memgen(void)
+{
+	struct vhostzc_memgen *mg = vhostzc_memgen_alloc();
+
+	/* map_base stays NULL: the test owns the mapping. */
+	mg->nregions = 1;
+	mg->iova_va = true;
+	mg->regions[0] = (struct vzc_mem_region){ GMEM_GPA, GMEM_SIZE, gmem };
+	return mg;
+}
+
+static struct vhostzc_rxq *
+make_rxq(uint32_t max_lent)
+{
+	struct vhostzc_rxq *q = rte_zmalloc(NULL, sizeof(*q), RTE_CACHE_LINE_SIZE);
+
+	memset(gmem + RING_OFF, 0, 64 << 10);
+	desc = (struct vzc_desc *)(gmem + RING_OFF);
+	avail = (struct vzc_avail *)(gmem + RING_OFF + RING * sizeof(*desc));
+	used = (struct vzc_used *)(gmem + RING_OFF + (32 << 10));
+	drv_used_seen = 0;
+
+	rte_spinlock_init(&q->lock);
+	q->vr.desc = desc;
+	q->vr.avail = avail;
+	q->vr.used = used;
+	q->vr.size = RING;
+	q->mem = make_memgen();
+	q->memv.regions = q->mem->regions;
+	q->memv.nregions = 1;
+	q->lender = vhostzc_lender_create(RING, SOCKET_ID_ANY);
+	q->hdr_len = HDR;
+	q->zc = true;
+	q->max_lent = max_lent;
+	q->callfd = -1;
+	q->vid = -1;
+	q->mp = mp;
+	q->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	q->internal = &in;
+	q->ready = true;
+	return q;
+}
+
+static void
+free_rxq(struct vhostzc_rxq *q)
+{
+	if (q->lender != NULL)
+		vhostzc_lender_put(q->lender);
+	vhostzc_memgen_put(q->mem);
+	rte_free(q);
+}
+
+static uint16_t
+rx_all(struct vhostzc_rxq *q, struct rte_mbuf **pkts, uint16_t want)
+{
+	uint16_t n = 0;
+	int tries = 0;
+
+	while (n < want && tries++ < 100)
+		n += vhostzc_rx_burst(q, pkts + n, want - n);
+	return n;
+}
+
+/* Sizes around every decision point, single descriptors. */
+static void
+test_copy_and_zc(void)
+{
+	static const uint32_t sizes[] = { 64, 511, 512, 1518, 9000 };
+	struct vhostzc_rxq *q = make_rxq(RING / 2);
+	struct rte_mbuf *pkts[8];
+	uint16_t i, n;
+
+	for (i = 0; i < RTE_DIM(sizes); i++)
+		post_pkt(i, sizes[i], i);
+	n = rx_all(q, pkts, RTE_DIM(sizes));
+	CHECK(n == RTE_DIM(sizes), "received %u", n);
+	for (i = 0; i < n; i++)
+		CHECK(pkt_ok(pkts[i], sizes[i], i), "bytes of %u B", sizes[i]);
+	CHECK(q->stats.copied_pkts == 2 && q->stats.zc_pkts == 3,
+	      "copied %" PRIu64 " zc %" PRIu64, q->stats.copied_pkts,
+	      q->stats.zc_pkts);
+	CHECK(RTE_MBUF_HAS_EXTBUF(pkts[3]->next) && !RTE_MBUF_HAS_EXTBUF(pkts[3]),
+	      "head is host-owned, rest is guest memory");
+	CHECK(rte_pktmbuf_headroom(pkts[3]) == RTE_PKTMBUF_HEADROOM, "headroom");
+	CHECK(rte_pktmbuf_mtod(pkts[4]->next, uint8_t *) ==
+	      buf_of(4) + HDR + VHOSTZC_ZC_HEAD_LEN, "no copy of the payload");
+	/* Copies were returned at once; the three lent ones were not. */
+	CHECK(used->idx == 2 && q->lent == 3, "used %u lent %u", used->idx, q->lent);
+
+	/* Free out of order: 9000, 512, 1518. */
+	rte_pktmbuf_free(pkts[0]);
+	rte_pktmbuf_free(pkts[1]);
+	rte_pktmbuf_free(pkts[4]);
+	rte_pktmbuf_free(pkts[2]);
+	rte_pktmbuf_free(pkts[3]);
+	vhostzc_rxq_reclaim_and_publish(q);
+	CHECK(used->idx == 5 && q->lent == 0, "used %u lent %u", used->idx, q->lent);
+	CHECK(used->ring[2].id == 4 && used->ring[3].id == 2 &&
+	      used->ring[4].id == 3, "used order %u %u %u", used->ring[2].id,
+	      used->ring[3].id, used->ring[4].id);
+	CHECK(q->stats.returned == 3, "returned");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full: %u",
+	      rte_mempool_avail_count(mp));
+	free_rxq(q);
+}
+
+/* Chains and indirect tables become mbuf chains with the bytes intact. */
+static void
+test_chains(void)
+{
+	struct vhostzc_rxq *q = make_rxq(RING / 2);
+	struct vzc_desc *tbl = (struct vzc_desc *)buf_of(20);
+	struct rte_mbuf *pkts[2];
+	uint8_t *b = buf_of(10), *c = buf_of(11);
+	uint32_t i;
+
+	/* head 10: header alone, then 3000 B split over two buffers. */
+	memset(b, 0, HDR);
+	for (i = 0; i < 3000; i++)
+		(i < 1000 ? b + HDR : c - 1000)[i] = pattern(7, i);
+	desc[10] = (struct vzc_desc){ gpa_of(b), HDR, VZC_DESC_F_NEXT, 12 };
+	desc[12] = (struct vzc_desc){ gpa_of(b + HDR), 1000, VZC_DESC_F_NEXT, 11 };
+	desc[11] = (struct vzc_desc){ gpa_of(c), 2000, 0, 0 };
+	avail->ring[avail->idx++ % RING] = 10;
+
+	/* head 13: indirect, 12 B header + 5000 B in three entries. */
+	b = buf_of(21);
+	memset(b, 0, HDR);
+	for (i = 0; i < 5000; i++)
+		b[HDR + i] = pattern(8, i);
+	tbl[0] = (struct vzc_desc){ gpa_of(b), HDR + 100, VZC_DESC_F_NEXT, 1 };
+	tbl[1] = (struct vzc_desc){ gpa_of(b + HDR + 100), 2900, VZC_DESC_F_NEXT, 2 };
+	tbl[2] = (struct vzc_desc){ gpa_of(b + HDR + 3000), 2000, 0, 0 };
+	desc[13] = (struct vzc_desc){ gpa_of(tbl), 3 * sizeof(*tbl),
+				      VZC_DESC_F_INDIRECT, 0 };
+	avail->ring[avail->idx++ % RING] = 13;
+
+	CHECK(rx_all(q, pkts, 2) == 2, "received");
+	CHECK(pkt_ok(pkts[0], 3000, 7), "chain bytes");
+	CHECK(pkt_ok(pkts[1], 5000, 8), "indirect bytes");
+	CHECK(pkts[0]->nb_segs == 3 && pkts[1]->nb_segs == 3,
+	      "segments %u %u", pkts[0]->nb_segs, pkts[1]->nb_segs);
+	rte_pktmbuf_free(pkts[1]);
+	rte_pktmbuf_free(pkts[0]);
+	vhostzc_rxq_reclaim_and_publish(q);
+	CHECK(used->idx == 2 && used->ring[0].id == 13 && used->ring[1].id == 10,
+	      "used");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	free_rxq(q);
+}
+
+/* Past the lending cap the guest keeps moving: packets are copied. */
+static void
+test_cap(void)
+{
+	struct vhostzc_rxq *q = make_rxq(4);
+	struct rte_mbuf *pkts[10];
+	uint16_t i, n;
+
+	for (i = 0; i < 10; i++)
+		post_pkt(i, 2000, i);
+	n = rx_all(q, pkts, 10);
+	CHECK(n == 10, "received %u", n);
+	CHECK(q->stats.zc_pkts == 4 && q->stats.copied_pkts == 6 &&
+	      q->stats.fallback_cap == 6, "zc %" PRIu64 " copied %" PRIu64,
+	      q->stats.zc_pkts, q->stats.copied_pkts);
+	CHECK(used->idx == 6, "copies returned at once: %u", used->idx);
+	for (i = 0; i < n; i++) {
+		CHECK(pkt_ok(pkts[i], 2000, i), "bytes %u", i);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	/* A burst with nothing new still reclaims. */
+	CHECK(vhostzc_rx_burst(q, pkts, 10) == 0, "empty");
+	CHECK(used->idx == 10 && q->lent == 0, "all back");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	free_rxq(q);
+}
+
+/* Bad chains are returned with length 0 and counted, never delivered. */
+static void
+test_malformed(void)
+{
+	struct vhostzc_rxq *q = make_rxq(RING / 2);
+	struct rte_mbuf *pkts[8];
+	uint16_t n;
+
+	post_pkt(1, 100, 1);
+	desc[1].next = 999;
+	desc[1].flags = VZC_DESC_F_NEXT;		/* next out of range */
+	post_pkt(2, 100, 2);
+	desc[2].addr = 0x1000;				/* outside memory */
+	post_pkt(3, 100, 3);
+	desc[3].len = 0;				/* zero length */
+	post_pkt(4, 100, 4);
+	desc[4].len = HDR;				/* header only */
+	post_pkt(5, 1000, 5);				/* good, lent */
+	avail->ring[avail->idx % RING] = 5000;		/* head out of range */
+	avail->idx++;
+	n = rx_all(q, pkts, 8);
+	CHECK(n == 1 && pkt_ok(pkts[0], 1000, 5), "only the good one: %u", n);
+	CHECK(q->stats.bad_desc == 5, "bad %" PRIu64, q->stats.bad_desc);
+	CHECK(used->idx == 4 && used->ring[0].len == 0, "bad ones returned");
+	/* The guest re-posts head 5 while we still hold it. */
+	avail->ring[avail->idx % RING] = 5;
+	avail->idx++;
+	CHECK(vhostzc_rx_burst(q, pkts + 1, 1) == 0 && q->stats.bad_desc == 6,
+	      "duplicate head refused");
+	rte_pktmbuf_free(pkts[0]);
+	vhostzc_rx_burst(q, pkts, 1);
+	CHECK(used->idx == 5 && q->lent == 0, "lent one back");
+	/* A runaway avail index is refused without reading the ring. */
+	avail->idx += RING + 1;
+	CHECK(vhostzc_rx_burst(q, pkts, 8) == 0 && q->stats.bad_desc == 7,
+	      "runaway index");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	free_rxq(q);
+}
+
+/*
+ * Stop with mbufs held: every descriptor is returned at once, the held
+ * mbufs stay readable, and their late frees touch no ring.
+ */
+static void
+test_stop_with_lent(void)
+{
+	struct vhostzc_rxq *q = make_rxq(RING / 2);
+	uint32_t lenders = vhostzc_lender_count();
+	struct rte_mbuf *pkts[3];
+	uint16_t i;
+
+	for (i = 0; i < 3; i++)
+		post_pkt(i, 4000, 40 + i);
+	CHECK(rx_all(q, pkts, 3) == 3 && q->lent == 3, "lent 3");
+	vhostzc_rxq_return_lent(q);
+	CHECK(used->idx == 3 && q->lent == 0 &&
+	      q->stats.reclaimed_at_stop == 3, "returned at stop");
+	vhostzc_lender_put(q->lender);		/* what the stop path does */
+	q->lender = NULL;
+	CHECK(vhostzc_lender_count() == lenders, "lender kept by the mbufs");
+	for (i = 0; i < 3; i++) {
+		CHECK(pkt_ok(pkts[i], 4000, 40 + i), "held bytes %u", i);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	CHECK(vhostzc_lender_count() == lenders - 1, "lender freed by last mbuf");
+	CHECK(used->idx == 3, "late frees wrote nothing");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	free_rxq(q);
+}
+
+/* Frees on another thread, concurrent with rx: every descriptor returns. */
+static struct rte_ring *hand_off;
+static volatile bool producer_done;
+static uint64_t consumer_bad;
+
+static void *
+consumer(void *arg __rte_unused)
+{
+	struct rte_mbuf *m[32];
+	unsigned int n, i;
+
+	for (;;) {
+		n = rte_ring_sc_dequeue_burst(hand_off, (void **)m, 32, NULL);
+		if (n == 0) {
+			if (__atomic_load_n(&producer_done, __ATOMIC_ACQUIRE) &&
+			    rte_ring_count(hand_off) == 0)
+				break;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			uint32_t seq = seq_of_pkt(m[i]);
+
+			if (!pkt_ok(m[i], 1024, seq))
+				consumer_bad++;
+			rte_pktmbuf_free(m[i]);
+		}
+	}
+	return NULL;
+}
+
+static void
+test_cross_thread(uint32_t total)
+{
+	struct vhostzc_rxq *q = make_rxq(RING / 2);
+	uint16_t free_heads[RING], nfree = RING, i;
+	uint32_t posted = 0, got = 0;
+	struct rte_mbuf *pkts[32];
+	pthread_t t;
+
+	for (i = 0; i < RING; i++)
+		free_heads[i] = i;
+	hand_off = rte_ring_create("hand_off", 4096, SOCKET_ID_ANY,
+				   RING_F_SP_ENQ | RING_F_SC_DEQ);
+	producer_done = false;
+	consumer_bad = 0;
+	pthread_create(&t, NULL, consumer, NULL);
+	{
+		/* EAL pinned us to one CPU; let the freeing thread run anywhere. */
+		cpu_set_t all;
+		long c, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		CPU_ZERO(&all);
+		for (c = 0; c < ncpu; c++)
+			CPU_SET(c, &all);
+		pthread_setaffinity_np(t, sizeof(all), &all);
+	}
+
+	while (got < total) {
+		uint16_t n, k;
+
+		/* Guest driver: reap used entries, post fresh packets. */
+		while (drv_used_seen !=
+		       __atomic_load_n(&used->idx, __ATOMIC_ACQUIRE)) {
+			free_heads[nfree++] =
+				used->ring[drv_used_seen % RING].id;
+			drv_used_seen++;
+		}
+		while (nfree > 0 && posted < total) {
+			uint16_t h = free_heads[--nfree];
+
+			post_pkt(h, 1024, posted++);
+		}
+		n = vhostzc_rx_burst(q, pkts, 32);
+		got += n;
+		for (k = 0; k < n;)
+			k += rte_ring_sp_enqueue_burst(hand_off,
+				(void **)pkts + k, n - k, NULL);
+	}
+	__atomic_store_n(&producer_done, true, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	vhostzc_rxq_reclaim_and_publish(q);
+
+	CHECK(consumer_bad == 0, "%" PRIu64 " packets corrupted", consumer_bad);
+	CHECK(q->stats.zc_pkts + q->stats.copied_pkts == total, "all received");
+	CHECK(q->stats.zc_pkts > 0, "zero-copy happened: %" PRIu64,
+	      q->stats.zc_pkts);
+	CHECK(q->lent == 0 && q->stats.returned == q->stats.zc_pkts,
+	      "lent %u", q->lent);
+	CHECK(used->idx == (uint16_t)total, "every descriptor back: used %u",
+	      used->idx);
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	rte_ring_free(hand_off);
+	free_rxq(q);
+}
+
+int
+main(int argc, char **argv)
+{
+	uint32_t total = 1000000;
+	uint32_t memgens, lenders;
+
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	if (getenv("VZC_CROSS_PACKETS") != NULL)
+		total = (uint32_t)strtoul(getenv("VZC_CROSS_PACKETS"), NULL, 0);
+	gmem = mmap(NULL, GMEM_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* No per-lcore cache, so that "pool full" is exact. */
+	mp = rte_pktmbuf_pool_create("test_pool", POOL_SIZE, 0, 0,
+				     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (gmem == MAP_FAILED || mp == NULL) {
+		fprintf(stderr, "setup failed\n");
+		return 1;
+	}
+	in.zc.enabled = true;
+	in.zc.min_len = 512;
+	memgens = vhostzc_memgen_count();
+	lenders = vhostzc_lender_count();
+
+	test_copy_and_zc();
+	test_chains();
+	test_cap();
+	test_malformed();
+	test_stop_with_lent();
+	test_cross_thread(total);
+
+	CHECK(vhostzc_lender_count() == lenders, "no lender leaked");
+	CHECK(vhostzc_memgen_count() == memgens, "no mapping leaked");
+	rte_mempool_free(mp);
+	munmap(gmem, GMEM_SIZE);
+	rte_eal_cleanup();
+	return vzc_test_summary("test_datapath");
+}

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+/*
+ * Unit tests of the ring datapath (vhostzc_ring.c) over split rings that
+ * this file builds in plain memory. No EAL, no mbufs, no socket.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vhostzc_ring.h"
+#include "vzc_test.h"
+
+#define RING	16
+#define MEM0_GPA	0x100000ULL
+#define MEM0_SIZE	0x100000ULL
+#define MEM1_GPA	(MEM0_GPA + MEM0_SIZE)	/* GPA-adjacent, host-apart */
+#define MEM1_SIZE	0x10000ULL
+
+struct fixture {
+	uint8_t *mem0;
+	uint8_t *mem1;
+	struct vzc_mem_region regions[2];
+	struct vzc_mem_view view;
+	struct vzc_desc desc[RING];
+	struct {
+		uint16_t flags, idx, ring[RING], used_event;
+	} avail;
+	struct {
+		uint16_t flags, idx;
+		struct vzc_used_elem ring[RING];
+		uint16_t avail_event;
+	} used;
+	struct vzc_vring vr;
+};
+
+static void
+fx_init(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->mem0 = calloc(1, MEM0_SIZE);
+	f->mem1 = calloc(1, MEM1_SIZE);
+	f->regions[0] = (struct vzc_mem_region){ MEM0_GPA, MEM0_SIZE, f->mem0 };
+	f->regions[1] = (struct vzc_mem_region){ MEM1_GPA, MEM1_SIZE, f->mem1 };
+	f->view.nregions = 2;
+	f->view.regions = f->regions;
+	f->vr.desc = f->desc;
+	f->vr.avail = (struct vzc_avail *)&f->avail;
+	f->vr.used = (struct vzc_used *)&f->used;
+	f->vr.size = RING;
+}
+
+static void
+fx_fini(struct fixture *f)
+{
+	free(f->mem0);
+	free(f->mem1);
+}
+
+static void
+set_desc(struct fixture *f, uint16_t i, uint64_t addr, uint32_t len,
+	 uint16_t flags, uint16_t next)
+{
+	f->desc[i] = (struct vzc_desc){ addr, len, flags, next };
+}
+
+/* Driver side: make head available. */
+static void
+post(struct fixture *f, uint16_t head)
+{
+	f->avail.ring[f->avail.idx % RING] = head;
+	f->avail.idx++;
+}
+
+static void
+test_single(void)
+{
+	struct fixture f;
+	struct vzc_chain c;
+	bool broken;
+
+	fx_init(&f);
+	set_desc(&f, 5, MEM0_GPA + 0x1000, 1500, 0, 0);
+	post(&f, 5);
+	CHECK(vzc_ring_avail_count(&f.vr, &broken) == 1 && !broken, "count");
+	CHECK(vzc_ring_take_head(&f.vr) == 5, "head");
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 5, &c) == VZC_WALK_OK, "walk");
+	CHECK(c.niov == 1 && c.total == 1500 && c.head == 5, "niov %u total %u",
+	      c.niov, c.total);
+	CHECK(c.iov[0].base == f.mem0 + 0x1000 && c.iov[0].len == 1500, "iov");
+	CHECK(vzc_ring_avail_count(&f.vr, &broken) == 0, "drained");
+	fx_fini(&f);
+}
+
+static void
+test_chain_and_copy(void)
+{
+	struct fixture f;
+	struct vzc_chain c;
+	uint8_t out[300];
+	int i;
+
+	fx_init(&f);
+	/* 3 -> 9 -> 0, scattered and out of index order. */
+	set_desc(&f, 3, MEM0_GPA + 0x100, 12, VZC_DESC_F_NEXT, 9);
+	set_desc(&f, 9, MEM0_GPA + 0x8000, 100, VZC_DESC_F_NEXT, 0);
+	set_desc(&f, 0, MEM0_GPA + 0x200, 188, 0, 0);
+	for (i = 0; i < 100; i++)
+		f.mem0[0x8000 + i] = (uint8_t)i;
+	for (i = 0; i < 188; i++)
+		f.mem0[0x200 + i] = (uint8_t)(100 + i);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 3, &c) == VZC_WALK_OK, "walk");
+	CHECK(c.niov == 3 && c.total == 300, "niov %u total %u", c.niov, c.total);
+	CHECK(c.iov[1].base == f.mem0 + 0x8000, "order");
+	CHECK(vzc_chain_copy(&c, 12, out, 288) == 288, "copy len");
+	for (i = 0; i < 288; i++)
+		if (out[i] != (uint8_t)i)
+			break;
+	CHECK(i == 288, "bytes differ at %d", i);
+	CHECK(vzc_chain_copy(&c, 290, out, 100) == 10, "short copy");
+	fx_fini(&f);
+}
+
+static void
+test_indirect(void)
+{
+	struct fixture f;
+	struct vzc_chain c;
+	struct vzc_desc *tbl;
+
+	fx_init(&f);
+	tbl = (struct vzc_desc *)(f.mem0 + 0x4000);
+	tbl[0] = (struct vzc_desc){ MEM0_GPA + 0x100, 12, VZC_DESC_F_NEXT, 2 };
+	tbl[2] = (struct vzc_desc){ MEM0_GPA + 0x1000, 1000, VZC_DESC_F_NEXT, 1 };
+	tbl[1] = (struct vzc_desc){ MEM0_GPA + 0x3000, 2000, 0, 0 };
+	set_desc(&f, 7, MEM0_GPA + 0x4000, 3 * sizeof(struct vzc_desc),
+		 VZC_DESC_F_INDIRECT, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 7, &c) == VZC_WALK_OK, "walk");
+	CHECK(c.niov == 3 && c.total == 3012, "niov %u total %u", c.niov, c.total);
+	CHECK(c.iov[2].base == f.mem0 + 0x3000, "order");
+
+	/* Nested indirect is refused. */
+	tbl[1].flags = VZC_DESC_F_INDIRECT;
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 7, &c) == VZC_WALK_BAD_FLAGS, "nested");
+	/* A loop inside the table. */
+	tbl[1] = (struct vzc_desc){ MEM0_GPA + 0x3000, 20, VZC_DESC_F_NEXT, 0 };
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 7, &c) == VZC_WALK_LOOP, "loop");
+	/* next outside the table. */
+	tbl[1].next = 3;
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 7, &c) == VZC_WALK_BAD_INDEX, "next");
+	/* Table length not a multiple of a descriptor. */
+	set_desc(&f, 7, MEM0_GPA + 0x4000, 20, VZC_DESC_F_INDIRECT, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 7, &c) == VZC_WALK_BAD_LEN, "tlen");
+	/* Table outside guest memory. */
+	set_desc(&f, 7, 0x10, 32, VZC_DESC_F_INDIRECT, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 7, &c) == VZC_WALK_BAD_ADDR, "taddr");
+	/* INDIRECT together with NEXT. */
+	set_desc(&f, 7, MEM0_GPA + 0x4000, 32,
+		 VZC_DESC_F_INDIRECT | VZC_DESC_F_NEXT, 1);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 7, &c) == VZC_WALK_BAD_FLAGS, "i+n");
+	/* Indirect as the second element of a chain. */
+	set_desc(&f, 6, MEM0_GPA, 12, VZC_DESC_F_NEXT, 7);
+	set_desc(&f, 7, MEM0_GPA + 0x4000, 32, VZC_DESC_F_INDIRECT, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 6, &c) == VZC_WALK_BAD_FLAGS, "2nd");
+	fx_fini(&f);
+}
+
+static void
+test_region_split(void)
+{
+	struct fixture f;
+	struct vzc_chain c;
+
+	fx_init(&f);
+	/* 100 bytes before the region boundary, 400 after. */
+	set_desc(&f, 1, MEM1_GPA - 100, 500, 0, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 1, &c) == VZC_WALK_OK, "walk");
+	CHECK(c.niov == 2, "niov %u", c.niov);
+	CHECK(c.iov[0].base == f.mem0 + MEM0_SIZE - 100 && c.iov[0].len == 100,
+	      "piece 0");
+	CHECK(c.iov[1].base == f.mem1 && c.iov[1].len == 400, "piece 1");
+	/* Running off the end of the last region. */
+	set_desc(&f, 1, MEM1_GPA + MEM1_SIZE - 10, 20, 0, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 1, &c) == VZC_WALK_BAD_ADDR, "end");
+	fx_fini(&f);
+}
+
+static void
+test_malformed(void)
+{
+	struct fixture f;
+	struct vzc_chain c;
+	bool broken;
+
+	fx_init(&f);
+	/* Head beyond the ring. */
+	CHECK(vzc_ring_walk(&f.vr, &f.view, RING, &c) == VZC_WALK_BAD_INDEX,
+	      "head");
+	/* next out of range. */
+	set_desc(&f, 2, MEM0_GPA, 64, VZC_DESC_F_NEXT, RING + 3);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 2, &c) == VZC_WALK_BAD_INDEX, "next");
+	/* A two-element cycle. */
+	set_desc(&f, 2, MEM0_GPA, 64, VZC_DESC_F_NEXT, 4);
+	set_desc(&f, 4, MEM0_GPA, 64, VZC_DESC_F_NEXT, 2);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 2, &c) == VZC_WALK_LOOP, "loop");
+	/* A self loop. */
+	set_desc(&f, 2, MEM0_GPA, 64, VZC_DESC_F_NEXT, 2);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 2, &c) == VZC_WALK_LOOP, "self");
+	/* Zero length. */
+	set_desc(&f, 2, MEM0_GPA, 0, 0, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 2, &c) == VZC_WALK_BAD_LEN, "zero");
+	/* Length beyond guest memory, and an address that wraps 64 bits. */
+	set_desc(&f, 2, MEM0_GPA + MEM0_SIZE + MEM1_SIZE - 8, 64, 0, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 2, &c) == VZC_WALK_BAD_ADDR, "beyond");
+	set_desc(&f, 2, UINT64_MAX - 8, 64, 0, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 2, &c) == VZC_WALK_BAD_ADDR, "wrap");
+	/* A length the packet limit refuses even though memory is there. */
+	set_desc(&f, 2, MEM0_GPA, VZC_MAX_PKT_LEN + 1, 0, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 2, &c) == VZC_WALK_BAD_LEN, "huge");
+	/* Device-writable buffer in a TX ring. */
+	set_desc(&f, 2, MEM0_GPA, 64, VZC_DESC_F_WRITE, 0);
+	CHECK(vzc_ring_walk(&f.vr, &f.view, 2, &c) == VZC_WALK_BAD_FLAGS, "write");
+	/* A chain of more pieces than we take. */
+	{
+		uint16_t i;
+
+		for (i = 0; i < RING; i++)
+			set_desc(&f, i, MEM1_GPA - 1, 2, VZC_DESC_F_NEXT, i + 1);
+		f.desc[RING - 1].flags = 0;
+		/* 16 descriptors x 2 pieces = 32 pieces: still fine. */
+		CHECK(vzc_ring_walk(&f.vr, &f.view, 0, &c) == VZC_WALK_OK,
+		      "32 pieces");
+		CHECK(c.niov == 32, "niov %u", c.niov);
+	}
+	/* An indirect table whose 40 entries make 80 pieces: too many. */
+	{
+		struct vzc_desc *tbl = (struct vzc_desc *)(f.mem0 + 0x6000);
+		uint16_t i;
+
+		for (i = 0; i < 40; i++)
+			tbl[i] = (struct vzc_desc){ MEM1_GPA - 1, 2,
+						    VZC_DESC_F_NEXT, i + 1 };
+		tbl[39].flags = 0;
+		set_desc(&f, 3, MEM0_GPA + 0x6000, 40 * sizeof(*tbl),
+			 VZC_DESC_F_INDIRECT, 0);
+		CHECK(vzc_ring_walk(&f.vr, &f.view, 3, &c) == VZC_WALK_TOO_MANY,
+		      "too many pieces");
+	}
+	/* avail->idx more than a ring ahead: broken, nothing read. */
+	f.avail.idx = RING + 1;
+	CHECK(vzc_ring_avail_count(&f.vr, &broken) == 0 && broken, "runaway idx");
+	fx_fini(&f);
+}
+
+static void
+test_wrap_and_used(void)
+{
+	struct fixture f;
+	bool broken;
+	uint16_t i;
+
+	fx_init(&f);
+	f.vr.last_avail = 65530;
+	f.avail.idx = 65530;
+	f.vr.used_idx = 65530;
+	f.used.idx = 65530;
+	for (i = 0; i < 10; i++) {
+		set_desc(&f, i, MEM0_GPA + i * 0x100, 64, 0, 0);
+		post(&f, i);
+	}
+	CHECK(f.avail.idx == 4, "avail idx wrapped to %u", f.avail.idx);
+	CHECK(vzc_ring_avail_count(&f.vr, &broken) == 10 && !broken, "count");
+	for (i = 0; i < 10; i++)
+		CHECK(vzc_ring_take_head(&f.vr) == i, "head %u", i);
+	CHECK(f.vr.last_avail == 4, "last_avail %u", f.vr.last_avail);
+
+	/* Completions out of order: 7, 2, 9, then the rest. */
+	vzc_ring_used_put(&f.vr, 7, 0);
+	vzc_ring_used_put(&f.vr, 2, 0);
+	vzc_ring_used_put(&f.vr, 9, 0);
+	CHECK(f.used.idx == 65530, "not published yet");
+	vzc_ring_used_publish(&f.vr);
+	CHECK(f.used.idx == 65533, "published %u", f.used.idx);
+	CHECK(f.used.ring[65530 % RING].id == 7 &&
+	      f.used.ring[65531 % RING].id == 2 &&
+	      f.used.ring[65532 % RING].id == 9, "order");
+	for (i = 0; i < 10; i++)
+		if (i != 7 && i != 2 && i != 9)
+			vzc_ring_used_put(&f.vr, i, 0);
+	vzc_ring_used_publish(&f.vr);
+	CHECK(f.used.idx == 4, "used idx wrapped to %u", f.used.idx);
+	CHECK(f.used.ring[3].id == 8 && f.used.ring[3].len == 0, "last entry");
+	fx_fini(&f);
+}
+
+static void
+test_notify(void)
+{
+	struct fixture f;
+
+	fx_init(&f);
+	/* Without EVENT_IDX: NO_INTERRUPT suppresses. */
+	vzc_ring_used_put(&f.vr, 0, 0);
+	vzc_ring_used_publish(&f.vr);
+	CHECK(vzc_ring_need_notify(&f.vr), "default notifies");
+	f.avail.flags = VZC_AVAIL_F_NO_INTERRUPT;
+	vzc_ring_used_put(&f.vr, 1, 0);
+	CHECK(!vzc_ring_need_notify(&f.vr), "NO_INTERRUPT");
+
+	/* With EVENT_IDX: only when used crosses used_event. */
+	fx_fini(&f);
+	fx_init(&f);
+	f.vr.event_idx = true;
+	f.avail.used_event = 5;
+	vzc_ring_used_put(&f.vr, 0, 0);
+	CHECK(vzc_ring_need_notify(&f.vr), "first always");
+	vzc_ring_used_put(&f.vr, 1, 0);		/* used 2: event 5 not crossed */
+	CHECK(!vzc_ring_need_notify(&f.vr), "before event");
+	f.vr.used_idx = 6;			/* crosses 5 */
+	CHECK(vzc_ring_need_notify(&f.vr), "crossing event");
+	f.vr.used_idx = 7;
+	CHECK(!vzc_ring_need_notify(&f.vr), "past event");
+	fx_fini(&f);
+}
+
+static void
+test_sizes(void)
+{
+	CHECK(vzc_ring_size_valid(256) && vzc_ring_size_valid(32768), "valid");
+	CHECK(!vzc_ring_size_valid(0) && !vzc_ring_size_valid(100) &&
+	      !vzc_ring_size_valid(65536), "invalid");
+}
+
+int
+main(void)
+{
+	test_single();
+	test_chain_and_copy();
+	test_indirect();
+	test_region_split();
+	test_malformed();
+	test_wrap_and_used();
+	test_notify();
+	test_sizes();
+	return vzc_test_summary("test_ring");
+}
