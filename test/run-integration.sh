@@ -5,6 +5,8 @@
 # one process, on hugepages when they are there, else on --no-huge memory.
 #
 # usage: run-integration.sh TEST_BINARY PMD_SO [extra EAL args...]
+# VZC_PEER=0: no --vdev at all (the test probes by itself); the private
+# socket directory is passed as VZC_SOCK_DIR either way.
 set -eu
 bin=$1
 pmd=$2
@@ -24,8 +26,15 @@ else
 	mem="--no-huge -m 1536 --no-shconf"
 fi
 
+export VZC_SOCK_DIR="$dir"
+if [ "${VZC_PEER:-1}" = 0 ]; then
+	set -- "$@"
+else
+	set -- --vdev "net_vhostzc0,iface=$dir/sock" \
+		--vdev "net_virtio_user0,path=$dir/sock,queues=1" "$@"
+fi
 # shellcheck disable=SC2086
-"$bin" -l 0 --iova-mode=va --no-pci $mem -d "$pmd" \
-	--vdev "net_vhostzc0,iface=$dir/sock" \
-	--vdev "net_virtio_user0,path=$dir/sock,queues=1" \
+# VZC_PRELOAD: a driver to load before ours (to prove name claiming).
+preload=${VZC_PRELOAD:+-d $VZC_PRELOAD}
+"$bin" -l 0 --iova-mode=va --no-pci $mem $preload -d "$pmd" \
 	--log-level=lib.eal:error --log-level=lib.vhost.config:error "$@"

@@ -681,7 +681,13 @@ RTE_INIT(vhostzc_claim_name)
 		if (((struct rte_vdev_driver ***)link)[1] == &me->next.tqe_next)
 			break;
 		p = RTE_PTR_SUB(link, offsetof(struct rte_vdev_driver, next));
+		/*
+		 * Strict prefixes only: a second copy of this driver (say, an
+		 * installed one next to a -d build) keeps the order EAL loaded
+		 * them in.
+		 */
 		if (p->driver.name != NULL &&
+		    strcmp(p->driver.name, me->driver.name) != 0 &&
 		    strncmp(p->driver.name, me->driver.name,
 			    strlen(p->driver.name)) == 0)
 			shadow[n++] = p;

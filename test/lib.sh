@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared by the shell-driven tests: memory choice and process cleanup.
+
+# EAL memory arguments: hugepages when enough are free, else plain memory.
+vzc_eal_mem() {
+	free_huge=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+	if [ -z "${VHOSTZC_NO_HUGE:-}" ] && [ "${free_huge:-0}" -ge 512 ] &&
+		grep -q hugetlbfs /proc/mounts; then
+		echo "--in-memory --single-file-segments -m 512"
+	else
+		echo "--no-huge -m 1024 --no-shconf"
+	fi
+}
+
+# Kill the given PIDs (and wait for them), ignoring ones already gone.
+vzc_kill() {
+	for p in "$@"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null || true
+	done
+	for p in "$@"; do
+		[ -n "$p" ] && wait "$p" 2>/dev/null || true
+	done
+}
+
+# Wait up to $2 seconds for file $1 to contain pattern $3.
+vzc_wait_for() {
+	i=0
+	while [ "$i" -lt "$(($2 * 10))" ]; do
+		grep -aq -- "$3" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
