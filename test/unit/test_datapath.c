@@ -9,7 +9,6 @@
  * extbufs and frees, here and on another thread.
  */
 
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -34,7 +33,8 @@
 #define RING_OFF	(RING * BUF_STRIDE)	/* rings after the buffers */
 #define POOL_SIZE	4095
 
-static uint8_t *gmem;
+static uint8_t *gmem;		/* the guest's own mapping */
+static int gmem_fd;
 static struct vzc_desc *desc;
 static struct vzc_avail *avail;
 static struct vzc_used *used;
@@ -103,16 +103,32 @@ pkt_ok(struct rte_mbuf *m, uint32_t len, uint32_t seq)
 	return true;
 }
 
+/*
+ * The driver's view of guest memory: a second mapping of the guest's memfd,
+ * owned and unmapped by the memgen, exactly as vhostzc_memgen_create does.
+ */
 static struct vhostzc_memgen *
 make_memgen(void)
 {
 	struct vhostzc_memgen *mg = vhostzc_memgen_alloc();
+	void *base = mmap(NULL, GMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  gmem_fd, 0);
 
-	/* map_base stays NULL: the test owns the mapping. */
+	mg->map_base[0] = base;
+	mg->map_len[0] = GMEM_SIZE;
+	mg->page_size[0] = 4096;
+	mg->regions[0] = (struct vzc_mem_region){ GMEM_GPA, GMEM_SIZE, base };
 	mg->nregions = 1;
+	mg->view.nregions = 1;
 	mg->iova_va = true;
-	mg->regions[0] = (struct vzc_mem_region){ GMEM_GPA, GMEM_SIZE, gmem };
 	return mg;
+}
+
+/* Host address in the driver's mapping of a guest buffer byte. */
+static uint8_t *
+host_of(struct vhostzc_rxq *q, const uint8_t *guest)
+{
+	return q->mem->regions[0].hva + (guest - gmem);
 }
 
 static struct vhostzc_rxq *
@@ -132,8 +148,7 @@ make_rxq(uint32_t max_lent)
 	q->vr.used = used;
 	q->vr.size = RING;
 	q->mem = make_memgen();
-	q->memv.regions = q->mem->regions;
-	q->memv.nregions = 1;
+	q->memv = q->mem->view;
 	q->lender = vhostzc_lender_create(RING, SOCKET_ID_ANY);
 	q->hdr_len = HDR;
 	q->zc = true;
@@ -189,7 +204,8 @@ test_copy_and_zc(void)
 	      "head is host-owned, rest is guest memory");
 	CHECK(rte_pktmbuf_headroom(pkts[3]) == RTE_PKTMBUF_HEADROOM, "headroom");
 	CHECK(rte_pktmbuf_mtod(pkts[4]->next, uint8_t *) ==
-	      buf_of(4) + HDR + VHOSTZC_ZC_HEAD_LEN, "no copy of the payload");
+	      host_of(q, buf_of(4) + HDR + VHOSTZC_ZC_HEAD_LEN),
+	      "no copy of the payload");
 	/* Copies were returned at once; the three lent ones were not. */
 	CHECK(used->idx == 2 && q->lent == 3, "used %u lent %u", used->idx, q->lent);
 
@@ -282,6 +298,38 @@ test_cap(void)
 	free_rxq(q);
 }
 
+/* With no cap, a guest ring running low still switches to copying. */
+static void
+test_ring_low(void)
+{
+	struct vhostzc_rxq *q = make_rxq(RING);
+	static struct rte_mbuf *pkts[RING];
+	uint16_t i, n = 0;
+
+	for (i = 0; i < 240; i++)
+		post_pkt(i, 1500, i);
+	while (n < 240) {
+		uint16_t got = vhostzc_rx_burst(q, pkts + n, 32);
+
+		if (got == 0)
+			break;
+		n += got;
+	}
+	CHECK(n == 240, "received %u", n);
+	CHECK(q->stats.fallback_ring_low > 0 && q->lent <= RING - RING / 8,
+	      "ring low: %" PRIu64 " copied, %u lent",
+	      q->stats.fallback_ring_low, q->lent);
+	CHECK(q->stats.zc_pkts + q->stats.copied_pkts == 240, "all counted");
+	for (i = 0; i < n; i++) {
+		CHECK(pkt_ok(pkts[i], 1500, i), "bytes %u", i);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	vhostzc_rxq_reclaim_and_publish(q);
+	CHECK(used->idx == 240 && q->lent == 0, "all back");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	free_rxq(q);
+}
+
 /* Bad chains are returned with length 0 and counted, never delivered. */
 static void
 test_malformed(void)
@@ -340,8 +388,14 @@ test_stop_with_lent(void)
 	vhostzc_rxq_return_lent(q);
 	CHECK(used->idx == 3 && q->lent == 0 &&
 	      q->stats.reclaimed_at_stop == 3, "returned at stop");
+	CHECK(q->stats.snapshot_failed == 0, "pages frozen");
 	vhostzc_lender_put(q->lender);		/* what the stop path does */
 	q->lender = NULL;
+	/* The guest reuses its buffers: the app must not see it. */
+	for (i = 0; i < 3; i++)
+		memset(buf_of(i), 0xee, BUF_STRIDE);
+	CHECK(host_of(q, buf_of(5))[0] == 0 && (host_of(q, buf_of(5))[0] = 1) &&
+	      buf_of(5)[0] == 1, "other pages still shared with the guest");
 	CHECK(vhostzc_lender_count() == lenders, "lender kept by the mbufs");
 	for (i = 0; i < 3; i++) {
 		CHECK(pkt_ok(pkts[i], 4000, 40 + i), "held bytes %u", i);
@@ -460,8 +514,11 @@ main(int argc, char **argv)
 	}
 	if (getenv("VZC_CROSS_PACKETS") != NULL)
 		total = (uint32_t)strtoul(getenv("VZC_CROSS_PACKETS"), NULL, 0);
-	gmem = mmap(NULL, GMEM_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	gmem_fd = memfd_create("guest", 0);
+	if (gmem_fd < 0 || ftruncate(gmem_fd, GMEM_SIZE) != 0)
+		return 1;
+	gmem = mmap(NULL, GMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    gmem_fd, 0);
 	/* No per-lcore cache, so that "pool full" is exact. */
 	mp = rte_pktmbuf_pool_create("test_pool", POOL_SIZE, 0, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
@@ -477,6 +534,7 @@ main(int argc, char **argv)
 	test_copy_and_zc();
 	test_chains();
 	test_cap();
+	test_ring_low();
 	test_malformed();
 	test_stop_with_lent();
 	test_cross_thread(total);
@@ -485,6 +543,7 @@ main(int argc, char **argv)
 	CHECK(vhostzc_memgen_count() == memgens, "no mapping leaked");
 	rte_mempool_free(mp);
 	munmap(gmem, GMEM_SIZE);
+	close(gmem_fd);
 	rte_eal_cleanup();
 	return vzc_test_summary("test_datapath");
 }

@@ -469,8 +469,12 @@ static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
 	{ "bad_desc", offsetof(struct vhostzc_rxq_stats, bad_desc) },
 	{ "copy_cap_reached", offsetof(struct vhostzc_rxq_stats, fallback_cap) },
 	{ "copy_unmappable", offsetof(struct vhostzc_rxq_stats, fallback_map) },
+	{ "copy_ring_low",
+	  offsetof(struct vhostzc_rxq_stats, fallback_ring_low) },
 	{ "desc_returned_at_stop",
 	  offsetof(struct vhostzc_rxq_stats, reclaimed_at_stop) },
+	{ "snapshot_failed",
+	  offsetof(struct vhostzc_rxq_stats, snapshot_failed) },
 	{ "guest_notifications", offsetof(struct vhostzc_rxq_stats, notify) },
 };
 

@@ -61,6 +61,8 @@ struct vhostzc_memgen {
 	struct vzc_mem_region regions[VZC_MAX_REGIONS];
 	void *map_base[VZC_MAX_REGIONS];
 	size_t map_len[VZC_MAX_REGIONS];
+	size_t page_size[VZC_MAX_REGIONS];	/* of the backing file */
+	struct vzc_mem_view view;		/* over regions[] */
 };
 
 struct vhostzc_lender;
@@ -101,7 +103,9 @@ struct vhostzc_rxq_stats {
 	uint64_t notify;
 	uint64_t fallback_cap;	/* copied because the lending cap was hit */
 	uint64_t fallback_map;	/* copied because the buffer was not mappable */
+	uint64_t fallback_ring_low;	/* copied because the guest ring ran low */
 	uint64_t reclaimed_at_stop;	/* returned while still lent, at stop */
+	uint64_t snapshot_failed;	/* ... without a private copy of its pages */
 	uint64_t nombuf;
 };
 
@@ -184,6 +188,8 @@ struct vhostzc_internal {
 struct vhostzc_memgen *vhostzc_memgen_alloc(void);
 struct vhostzc_memgen *vhostzc_memgen_create(int vid);
 void vhostzc_memgen_put(struct vhostzc_memgen *mg);
+int vhostzc_memgen_snapshot(struct vhostzc_memgen *mg, const uint8_t *addr,
+			    uint32_t len);
 static inline struct vhostzc_memgen *
 vhostzc_memgen_get(struct vhostzc_memgen *mg)
 {

@@ -11,6 +11,7 @@
  * other than the eventfd kick of the guest.
  */
 
+#include <errno.h>
 #include <sys/eventfd.h>
 
 #include <rte_branch_prediction.h>
@@ -114,12 +115,36 @@ vhostzc_rxq_reclaim_and_publish(struct vhostzc_rxq *q)
 }
 
 /*
+ * Give the lent chain's bytes to the app for good: walk it again, through
+ * the mapping its mbufs point into, and freeze the pages under it.
+ */
+static int
+rxq_snapshot_chain(struct vhostzc_rxq *q, struct vhostzc_slot *s)
+{
+	struct vzc_chain c;
+	uint16_t k;
+	int ret;
+
+	if (vzc_ring_walk(&q->vr, &s->mem->view, s->head, &c) != VZC_WALK_OK)
+		return -EINVAL;
+	for (k = 0; k < c.niov; k++) {
+		ret = vhostzc_memgen_snapshot(s->mem, c.iov[k].base,
+					      c.iov[k].len);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
  * Stop policy (GET_VRING_BASE, RESET_OWNER): every chain still lent is
  * returned to the guest as used with length 0 now, so the ring base and
- * used ring we hand back account for every descriptor we took. The lent
- * mbufs keep pointing into our own mapping, which stays valid until they
- * are freed; their late completions go to the orphaned lender and never
- * reach a ring again. Control path, queue not ready.
+ * used ring we hand back account for every descriptor we took, and the
+ * vhost-user thread never waits for the application. The pages under each
+ * such chain are first frozen into private copies in our own mapping, so
+ * the lent mbufs keep their bytes even when the guest reuses the buffers;
+ * their late completions go to the orphaned lender and never reach a ring.
+ * Control path, queue not ready.
  */
 void
 vhostzc_rxq_return_lent(struct vhostzc_rxq *q)
@@ -132,9 +157,13 @@ vhostzc_rxq_return_lent(struct vhostzc_rxq *q)
 		return;
 	rxq_reclaim(q);
 	for (i = 0; i < l->size && q->lent != 0; i++) {
-		if (!l->slots[i].lent)
+		struct vhostzc_slot *s = &l->slots[i];
+
+		if (!s->lent)
 			continue;
-		l->slots[i].lent = false;
+		if (rxq_snapshot_chain(q, s) != 0)
+			q->stats.snapshot_failed++;
+		s->lent = false;
 		vzc_ring_used_put(&q->vr, (uint16_t)i, 0);
 		q->lent--;
 		q->stats.reclaimed_at_stop++;
@@ -254,10 +283,6 @@ rxq_lend(struct vhostzc_rxq *q, const struct vzc_chain *c, uint32_t len,
 			left -= n;
 		}
 	}
-	if (nseg == 1) {
-		*fallback = true;	/* all of it fits the head: a copy */
-		return NULL;
-	}
 	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, mb, nseg) != 0))
 		return NULL;
 
@@ -362,7 +387,7 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	struct vzc_chain c;
 	uint16_t old_used, avail, nb = 0, i;
 	uint64_t bytes = 0;
-	bool broken;
+	bool broken, ring_low;
 
 	/* Paused or being reattached: the control path holds the lock. */
 	if (!rte_spinlock_trylock(&q->lock))
@@ -378,6 +403,13 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		goto publish;
 	}
 	avail = RTE_MIN(avail, nb_pkts);
+	/*
+	 * Guest ring nearly exhausted: most of its descriptors are lent to
+	 * the app or waiting for us. Copy this burst so its descriptors go
+	 * straight back and the guest's TX keeps moving.
+	 */
+	ring_low = (uint16_t)(q->vr.last_avail + avail - q->vr.used_idx) >
+		q->vr.size - (q->vr.size >> 3);
 
 	for (i = 0; i < avail; i++) {
 		uint16_t head = vzc_ring_take_head(&q->vr);
@@ -405,15 +437,22 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		len = c.total - q->hdr_len;
 		vzc_chain_copy(&c, 0, &h, sizeof(h));
 
-		if (q->zc && len >= q->internal->zc.min_len) {
-			if (q->lent < q->max_lent)
-				m = rxq_lend(q, &c, len, &fallback);
-			else {
-				q->stats.fallback_cap++;
-				fallback = true;
-			}
-		} else {
+		if (len < q->internal->zc.min_len || !q->internal->zc.enabled ||
+		    len <= VHOSTZC_ZC_HEAD_LEN) {
 			fallback = true;
+		} else if (!q->zc) {
+			q->stats.fallback_map++;
+			fallback = true;
+		} else if (q->lent >= q->max_lent) {
+			q->stats.fallback_cap++;
+			fallback = true;
+		} else if (ring_low) {
+			q->stats.fallback_ring_low++;
+			fallback = true;
+		} else {
+			m = rxq_lend(q, &c, len, &fallback);
+			if (fallback)
+				q->stats.fallback_map++;
 		}
 		if (fallback) {
 			m = rxq_copy(q, &c, len, &bad);

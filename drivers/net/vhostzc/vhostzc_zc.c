@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <rte_eal.h>
 #include <rte_malloc.h>
@@ -56,6 +57,7 @@ vhostzc_memgen_alloc(void)
 	if (mg == NULL)
 		return NULL;
 	mg->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	mg->view.regions = mg->regions;
 	vzc_atomic_store(&mg->refcnt, 1, VZC_RELAXED);
 	vzc_atomic_add_fetch(&memgen_live, 1, VZC_RELAXED);
 	return mg;
@@ -90,6 +92,7 @@ vhostzc_memgen_create(int vid)
 	for (i = 0; i < mem->nregions; i++) {
 		const struct rte_vhost_mem_region *r = &mem->regions[i];
 		uint64_t off = r->host_user_addr - (uint64_t)(uintptr_t)r->mmap_addr;
+		struct stat st;
 		void *base;
 
 		if (r->fd < 0 || r->mmap_size == 0 ||
@@ -106,10 +109,14 @@ vhostzc_memgen_create(int vid)
 		}
 		mg->map_base[i] = base;
 		mg->map_len[i] = r->mmap_size;
+		/* hugetlbfs reports its page size as the block size. */
+		mg->page_size[i] = fstat(r->fd, &st) == 0 && st.st_blksize > 0 ?
+			(size_t)st.st_blksize : 4096;
 		mg->regions[i].gpa = r->guest_phys_addr;
 		mg->regions[i].size = r->size;
 		mg->regions[i].hva = (uint8_t *)base + off;
 		mg->nregions = i + 1;
+		mg->view.nregions = mg->nregions;
 	}
 	free(mem);
 	return mg;
@@ -131,6 +138,52 @@ vhostzc_memgen_put(struct vhostzc_memgen *mg)
 	 */
 	if (vzc_atomic_sub_fetch(&mg->refcnt, 1, VZC_ACQ_REL) == 0)
 		memgen_free(mg);
+}
+
+/*
+ * Freeze [addr, addr + len) of our mapping: each page under it is replaced,
+ * at the same address, by a private anonymous copy. Used when a ring stops
+ * with chains still lent: the descriptors go back to the guest, which may
+ * then reuse the buffers, while the app keeps reading the bytes it was
+ * given. mremap swaps the page in one step under the mm lock, so a reader
+ * on another lcore sees the old page or its identical copy, never a hole.
+ * A write by the app between the copy and the swap would be lost; the app
+ * should not write into the payload of a zero-copy packet (see the docs).
+ * Control path only. Returns 0 or -errno.
+ */
+int
+vhostzc_memgen_snapshot(struct vhostzc_memgen *mg, const uint8_t *addr,
+			uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < mg->nregions; i++) {
+		uint8_t *base = mg->map_base[i];
+		size_t pg = mg->page_size[i];
+		uintptr_t p, end;
+
+		if (addr < base || addr + len > base + mg->map_len[i])
+			continue;
+		p = RTE_ALIGN_FLOOR((uintptr_t)addr, pg);
+		end = RTE_ALIGN_CEIL((uintptr_t)addr + len, pg);
+		for (; p < end; p += pg) {
+			void *copy = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (copy == MAP_FAILED)
+				return -errno;
+			memcpy(copy, (void *)p, pg);
+			if (mremap(copy, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+				   (void *)p) == MAP_FAILED) {
+				int err = errno;
+
+				munmap(copy, pg);
+				return -err;
+			}
+		}
+		return 0;
+	}
+	return -EINVAL;
 }
 
 struct vhostzc_lender *
