@@ -5,8 +5,9 @@
 # one process, on hugepages when they are there, else on --no-huge memory.
 #
 # usage: run-integration.sh TEST_BINARY PMD_SO [extra EAL args...]
-# VZC_PEER=0: no --vdev at all (the test probes by itself); the private
-# socket directory is passed as VZC_SOCK_DIR either way.
+# VZC_PEER=0 or proc: no --vdev at all (the test probes by itself, and with
+# proc spawns peer processes); the private socket directory is passed as
+# VZC_SOCK_DIR either way.
 set -eu
 bin=$1
 pmd=$2
@@ -22,12 +23,19 @@ if [ -z "${VHOSTZC_NO_HUGE:-}" ] && [ "${free_huge:-0}" -ge 512 ] &&
 	# write lock, which the in-process virtio-user peer holds for reading
 	# while it waits for our replies.
 	mem="--in-memory --single-file-segments -m 1024"
+	VZC_HUGE_OK=1
 else
 	mem="--no-huge -m 1536 --no-shconf"
 fi
 
 export VZC_SOCK_DIR="$dir"
-if [ "${VZC_PEER:-1}" = 0 ]; then
+# VZC_PEER=proc: the test spawns peer processes itself (VZC_PEER_BIN).
+if [ -n "${VZC_HUGE_OK:-}" ]; then
+	export VZC_HUGE=1 VZC_PEER_MEM="--in-memory --single-file-segments"
+else
+	export VZC_PEER_MEM="--no-huge -m 256 --no-shconf"
+fi
+if [ "${VZC_PEER:-1}" != 1 ]; then
 	set -- "$@"
 else
 	set -- --vdev "net_vhostzc0,iface=$dir/sock" \

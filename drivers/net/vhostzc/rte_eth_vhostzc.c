@@ -455,6 +455,18 @@ vhostzc_stats_reset(struct rte_eth_dev *dev)
 	return 0;
 }
 
+static int
+vhostzc_xstats_reset(struct rte_eth_dev *dev)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+
+	pthread_mutex_lock(&in->ctl);
+	in->connects = 0;
+	in->mem_updates = 0;
+	pthread_mutex_unlock(&in->ctl);
+	return vhostzc_stats_reset(dev);
+}
+
 /* Per-queue receive counters exposed as xstats, summed for the port too. */
 struct vhostzc_xstat {
 	const char *name;
@@ -488,10 +500,23 @@ rx_xstat_value(const struct vhostzc_rxq *q, const struct vhostzc_xstat *x)
 	return *(const uint64_t *)((const uint8_t *)&q->stats + x->off);
 }
 
+/* Port-level counters, kept by the control path. */
+static const struct {
+	const char *name;
+	size_t off;	/* in struct vhostzc_internal */
+} vhostzc_port_xstats[] = {
+	{ "vhost_connects", offsetof(struct vhostzc_internal, connects) },
+	{ "vhost_mem_table_updates",
+	  offsetof(struct vhostzc_internal, mem_updates) },
+};
+
+#define VHOSTZC_NB_PORT_XSTATS RTE_DIM(vhostzc_port_xstats)
+
 static unsigned int
 vhostzc_nb_xstats(struct rte_eth_dev *dev)
 {
-	return VHOSTZC_NB_RX_XSTATS * (1 + dev->data->nb_rx_queues);
+	return VHOSTZC_NB_PORT_XSTATS +
+		VHOSTZC_NB_RX_XSTATS * (1 + dev->data->nb_rx_queues);
 }
 
 static int
@@ -503,6 +528,9 @@ vhostzc_xstats_get_names(struct rte_eth_dev *dev,
 
 	if (names == NULL || limit < n)
 		return n;
+	for (i = 0; i < VHOSTZC_NB_PORT_XSTATS; i++)
+		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s",
+			 vhostzc_port_xstats[i].name);
 	for (i = 0; i < VHOSTZC_NB_RX_XSTATS; i++)
 		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_%s",
 			 vhostzc_rx_xstats[i].name);
@@ -517,7 +545,9 @@ static int
 vhostzc_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 		   unsigned int limit)
 {
+	const struct vhostzc_internal *in = dev->data->dev_private;
 	unsigned int n = vhostzc_nb_xstats(dev), k, i;
+	struct rte_eth_xstat *rx = xs + VHOSTZC_NB_PORT_XSTATS;
 	uint16_t qid;
 
 	if (xs == NULL || limit < n)
@@ -526,6 +556,9 @@ vhostzc_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 		xs[k].id = k;
 		xs[k].value = 0;
 	}
+	for (i = 0; i < VHOSTZC_NB_PORT_XSTATS; i++)
+		xs[i].value = *(const uint64_t *)((const uint8_t *)in +
+						 vhostzc_port_xstats[i].off);
 	for (qid = 0; qid < dev->data->nb_rx_queues; qid++) {
 		const struct vhostzc_rxq *q = dev->data->rx_queues[qid];
 
@@ -534,8 +567,8 @@ vhostzc_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 		for (i = 0; i < VHOSTZC_NB_RX_XSTATS; i++) {
 			uint64_t v = rx_xstat_value(q, &vhostzc_rx_xstats[i]);
 
-			xs[i].value += v;
-			xs[VHOSTZC_NB_RX_XSTATS * (1 + qid) + i].value = v;
+			rx[i].value += v;
+			rx[VHOSTZC_NB_RX_XSTATS * (1 + qid) + i].value = v;
 		}
 	}
 	return n;
@@ -556,7 +589,7 @@ static const struct eth_dev_ops vhostzc_ops = {
 	.stats_reset = vhostzc_stats_reset,
 	.xstats_get = vhostzc_xstats_get,
 	.xstats_get_names = vhostzc_xstats_get_names,
-	.xstats_reset = vhostzc_stats_reset,
+	.xstats_reset = vhostzc_xstats_reset,
 };
 
 static int

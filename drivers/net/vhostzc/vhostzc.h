@@ -119,6 +119,8 @@ struct vhostzc_rxq {
 	 */
 	rte_spinlock_t lock;
 	bool ready;		/* ring view valid; changed under lock */
+	/* vr's indices belong to the current ring incarnation (control). */
+	bool shadow_valid;
 	struct vzc_vring vr;
 	struct vzc_mem_view memv;
 	struct vhostzc_memgen *mem;	/* current mapping, one ref, or NULL */
@@ -182,6 +184,8 @@ struct vhostzc_internal {
 	bool vring_enabled[VHOSTZC_MAX_QUEUES * 2];
 	uint64_t features;
 	struct vhostzc_memgen *mem;
+	uint64_t mem_updates;	/* memory tables mapped (xstat) */
+	uint64_t connects;	/* new_device count (xstat) */
 };
 
 /* vhostzc_zc.c: zero-copy lifetime */

@@ -91,6 +91,7 @@ rxq_detach(struct vhostzc_rxq *q)
 {
 	rxq_pause(q);
 	rxq_orphan_lender(q);
+	q->shadow_valid = false;
 	if (q->mem != NULL) {
 		vhostzc_memgen_put(q->mem);
 		q->mem = NULL;
@@ -100,23 +101,31 @@ rxq_detach(struct vhostzc_rxq *q)
 /*
  * The guest is stopping this ring (GET_VRING_BASE or RESET_OWNER): give
  * back everything, tell the library our indices so that the base it
- * reports is right, and orphan the lender.
+ * reports is right, and end this ring incarnation. Runs whether or not the
+ * queue is attached right now (a ring is often disabled before it is
+ * stopped), through the library's current view of the ring.
  */
 static void
 rxq_stop(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 {
-	bool was_ready;
+	struct rte_vhost_vring vring;
 
-	rte_spinlock_lock(&q->lock);
-	was_ready = q->ready;
-	q->ready = false;
-	rte_spinlock_unlock(&q->lock);
-	if (!was_ready)
+	rxq_pause(q);
+	if (!q->shadow_valid)
 		return;
-	vhostzc_rxq_return_lent(q);
-	rte_vhost_set_vring_base(in->vid, q->vring_idx, q->vr.last_avail,
-				 q->vr.used_idx);
+	if (rte_vhost_get_vhost_vring(in->vid, q->vring_idx, &vring) == 0 &&
+	    vring.desc != NULL && vring.avail != NULL && vring.used != NULL &&
+	    vring.size == q->vr.size) {
+		q->vr.desc = (struct vzc_desc *)vring.desc;
+		q->vr.avail = (struct vzc_avail *)vring.avail;
+		q->vr.used = (struct vzc_used *)vring.used;
+		q->callfd = vring.callfd;
+		vhostzc_rxq_return_lent(q);
+		rte_vhost_set_vring_base(in->vid, q->vring_idx,
+					 q->vr.last_avail, q->vr.used_idx);
+	}
 	rxq_orphan_lender(q);
+	q->shadow_valid = false;
 }
 
 static int
@@ -142,23 +151,29 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 	q->vid = in->vid;
 	q->vring_idx = vring_idx;
 
-	/* A new ring incarnation starts from the library's indices. */
-	if (q->lender != NULL && q->lender->size != vring.size)
+	/*
+	 * A new ring incarnation starts from the library's indices (set by
+	 * SET_VRING_BASE); a resumed one keeps our shadow and its lender.
+	 */
+	if (q->shadow_valid && q->vr.size != vring.size) {
 		rxq_orphan_lender(q);
-	if (q->lender == NULL) {
+		q->shadow_valid = false;
+	}
+	if (!q->shadow_valid) {
 		if (rte_vhost_get_vring_base(in->vid, vring_idx, &last_avail,
 					     &last_used) != 0) {
 			rte_spinlock_unlock(&q->lock);
 			return -ENODEV;
 		}
+		rxq_orphan_lender(q);
 		q->vr.last_avail = last_avail;
 		q->vr.used_idx = last_used;
 		q->vr.signalled_valid = false;
-		q->lent = 0;
-		if (in->zc.enabled)
-			q->lender = vhostzc_lender_create(vring.size,
-					in->eth_dev->data->numa_node);
+		q->shadow_valid = true;
 	}
+	if (q->lender == NULL && in->zc.enabled)
+		q->lender = vhostzc_lender_create(vring.size,
+						  in->eth_dev->data->numa_node);
 	q->vr.desc = (struct vzc_desc *)vring.desc;
 	q->vr.avail = (struct vzc_avail *)vring.avail;
 	q->vr.used = (struct vzc_used *)vring.used;
@@ -290,6 +305,7 @@ refresh_memgen(struct vhostzc_internal *in)
 	if (in->mem != NULL)
 		vhostzc_memgen_put(in->mem);
 	in->mem = vhostzc_memgen_create(in->vid);
+	in->mem_updates++;
 }
 
 static bool
@@ -329,15 +345,18 @@ vhostzc_pre_msg(int vid, void *msg)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 
 	pthread_mutex_lock(&in->ctl);
+	VHOSTZC_LOG(DEBUG, "port %u: message %u (running %d paused %d)",
+		    in->port_id, h->request, in->running, in->paused);
 	data = in->eth_dev->data;
 	if (in->running && !in->paused) {
-		if (h->request == VZC_VHOST_USER_GET_VRING_BASE) {
-			uint32_t idx = h->payload.state.index;
-
-			if ((idx & 1) != 0 && idx / 2 < data->nb_rx_queues &&
-			    data->rx_queues[idx / 2] != NULL)
-				rxq_stop(in, data->rx_queues[idx / 2]);
-		} else if (h->request == VZC_VHOST_USER_RESET_OWNER) {
+		/*
+		 * The first GET_VRING_BASE of a running device makes the
+		 * library destroy the device before the other rings are
+		 * asked for: stop all our rings now, while they are mapped,
+		 * so that every ring's base is right when it is asked for.
+		 */
+		if (h->request == VZC_VHOST_USER_GET_VRING_BASE ||
+		    h->request == VZC_VHOST_USER_RESET_OWNER) {
 			for (i = 0; i < data->nb_rx_queues; i++)
 				if (data->rx_queues[i] != NULL)
 					rxq_stop(in, data->rx_queues[i]);
@@ -426,6 +445,7 @@ vhostzc_new_device(int vid)
 		rte_vhost_enable_guest_notification(vid, i, 0);
 	in->running = true;
 	in->paused = false;
+	in->connects++;
 	vhostzc_queues_sync(in);
 	pthread_mutex_unlock(&in->ctl);
 

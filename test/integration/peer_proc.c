@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+/*
+ * A guest stand-in for the robustness tests: a DPDK process that hot-plugs
+ * one virtio-user port (devargs in VZC_PEER_VDEV) and sends pattern
+ * packets of VZC_PEER_SIZE bytes (default 1518) as fast as it can and
+ * drops what it receives. It prints markers to stdout:
+ *   PEER-READY      port started
+ *   PEER-GREW       SIGUSR1: 64 MiB more hugepage memory allocated, which
+ *                   makes virtio-user send a new memory table
+ *   PEER-SCRIBBLED  SIGUSR2: port closed (its reset sends GET_VRING_BASE),
+ *                   every TX buffer overwritten as a guest reusing them
+ *                   would; then the port is unplugged and plugged again
+ * SIGTERM stops and closes the port and exits 0.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "vzc_pattern.h"
+
+static volatile sig_atomic_t want_stop, want_grow, want_scribble;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGTERM)
+		want_stop = 1;
+	else if (sig == SIGUSR1)
+		want_grow = 1;
+	else if (sig == SIGUSR2)
+		want_scribble = 1;
+}
+
+static void
+scribble(struct rte_mempool *mp __rte_unused, void *opaque __rte_unused,
+	 void *obj, unsigned int idx __rte_unused)
+{
+	struct rte_mbuf *m = obj;
+
+	memset(m->buf_addr, 0xab, m->buf_len);
+}
+
+static void
+marker(const char *s)
+{
+	printf("%s\n", s);
+	fflush(stdout);
+}
+
+static struct rte_mempool *tx_pool, *rx_pool;
+
+/* Plug the virtio-user port and start it. Returns its port id or -1. */
+static int
+port_up(const char *vdev)
+{
+	struct rte_eth_conf conf = { 0 };
+	uint16_t port;
+
+	if (rte_dev_probe(vdev) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_virtio_user0", &port) != 0 ||
+	    rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL, rx_pool) != 0 ||
+	    rte_eth_tx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL) != 0 ||
+	    rte_eth_dev_start(port) != 0)
+		return -1;
+	return port;
+}
+
+/* Close (virtio reset: SET_VRING_ENABLE 0, GET_VRING_BASE) and unplug. */
+static void
+port_down(uint16_t port, bool scribble_buffers)
+{
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = NULL;
+
+	if (rte_eth_dev_info_get(port, &info) == 0)
+		dev = info.device;
+	rte_eth_dev_stop(port);
+	rte_eth_dev_close(port);
+	if (scribble_buffers)
+		rte_mempool_obj_iter(tx_pool, scribble, NULL);
+	if (dev != NULL)
+		rte_dev_remove(dev);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *vdev = getenv("VZC_PEER_VDEV");
+	struct rte_mbuf *pkts[32];
+	uint32_t size = 1518, seq = 0, pps = 0, burst = 32;
+	void *grown = NULL;
+	int port;
+
+	if (getenv("VZC_PEER_SIZE") != NULL)
+		size = (uint32_t)atoi(getenv("VZC_PEER_SIZE"));
+	/* VZC_PEER_PPS: a paced sender, bursts of 8. */
+	if (getenv("VZC_PEER_PPS") != NULL) {
+		pps = (uint32_t)atoi(getenv("VZC_PEER_PPS"));
+		burst = 8;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
+	if (vdev == NULL || rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "peer: VZC_PEER_VDEV unset or EAL init failed\n");
+		return 1;
+	}
+	tx_pool = rte_pktmbuf_pool_create("peer_tx", 2047, 0, 0,
+			10240 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
+	rx_pool = rte_pktmbuf_pool_create("peer_rx", 2047, 0, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	port = tx_pool != NULL && rx_pool != NULL ? port_up(vdev) : -1;
+	if (port < 0) {
+		fprintf(stderr, "peer: port setup failed\n");
+		return 1;
+	}
+	marker("PEER-READY");
+
+	while (!want_stop) {
+		uint16_t n = 0, sent;
+
+		if (want_grow) {
+			want_grow = 0;
+			grown = rte_malloc("peer_grow", 64 << 20, 0);
+			if (grown != NULL)
+				memset(grown, 1, 64 << 20);
+			marker(grown != NULL ? "PEER-GREW" : "PEER-GROW-FAILED");
+		}
+		if (want_scribble) {
+			want_scribble = 0;
+			port_down(port, true);
+			marker("PEER-SCRIBBLED");
+			port = port_up(vdev);
+			if (port < 0) {
+				fprintf(stderr, "peer: port restart failed\n");
+				return 1;
+			}
+		}
+		if (pps != 0)
+			rte_delay_us_sleep(1000000ULL * burst / pps);
+		while (n < burst) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(tx_pool);
+
+			if (m == NULL)
+				break;
+			vzc_pattern_fill((uint8_t *)rte_pktmbuf_append(m, size),
+					 0, size, seq + n);
+			pkts[n++] = m;
+		}
+		sent = rte_eth_tx_burst(port, 0, pkts, n);
+		seq += sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		n = rte_eth_rx_burst(port, 0, pkts, RTE_DIM(pkts));
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+	port_down(port, false);
+	rte_free(grown);
+	rte_eal_cleanup();
+	return 0;
+}

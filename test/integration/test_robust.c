@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+/*
+ * Zero-copy under attack: the application holds zero-copy mbufs while the
+ * peer (peer_proc, a separate virtio-user process) is killed, changes its
+ * memory table, stops its rings and reuses its buffers, or goes away and
+ * comes back as a vhost-user server. Every held byte must stay correct,
+ * every descriptor and mbuf must come back, and no mapping or fd may leak.
+ *
+ * usage: test_robust EAL-ARGS -- SCENARIO
+ *   kill      50 cycles: hold, SIGKILL the peer, check, free, reconnect
+ *   memtable  hold, the peer grows its memory (new SET_MEM_TABLE), check
+ *   scribble  hold, the peer stops its port (GET_VRING_BASE) and overwrites
+ *             every TX buffer, check
+ *   client    our port is the vhost-user client; the server peer dies and
+ *             comes back 5 times
+ *   hold      keep every received mbuf for 3 s while the peer sends
+ * Environment: VZC_SOCK_DIR, VZC_PEER_BIN, VZC_PEER_MEM (peer EAL memory
+ * arguments), VZC_HUGE=1 when hugepages are in use.
+ */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "../unit/vzc_test.h"
+#include "vzc_pattern.h"
+
+#define PKT_LEN		1518
+#define HOLD		32
+#define POOL_SIZE	32767
+
+extern char **environ;
+
+static uint16_t port;
+static struct rte_mempool *pool;
+static char sock[256], dir[200];
+static unsigned int peer_seq;
+
+static uint64_t
+now_ms(void)
+{
+	return rte_get_timer_cycles() * 1000 / rte_get_timer_hz();
+}
+
+static uint64_t
+xstat(const char *name)
+{
+	uint64_t id, v;
+
+	if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0 ||
+	    rte_eth_xstats_get_by_id(port, &id, &v, 1) != 1)
+		return UINT64_MAX;
+	return v;
+}
+
+/* Start a peer; extra is appended to its virtio-user devargs. */
+static pid_t
+peer_start(const char *extra, const char *env_extra, char *log, size_t log_sz)
+{
+	char vdev[600], prefix[64], *argv[32], *envp[256];
+	char *mem = strdup(getenv("VZC_PEER_MEM"));
+	posix_spawn_file_actions_t fa;
+	unsigned int argc = 0, envc = 0, i;
+	char *tok, *save = NULL;
+	pid_t pid;
+
+	snprintf(log, log_sz, "%s/peer%u.log", dir, peer_seq);
+	snprintf(prefix, sizeof(prefix), "vzcpeer%d_%u", getpid(), peer_seq++);
+	snprintf(vdev, sizeof(vdev), "VZC_PEER_VDEV=net_virtio_user0,path=%s,"
+		 "queues=1%s", sock, extra);
+	argv[argc++] = getenv("VZC_PEER_BIN");
+	argv[argc++] = "-l";
+	argv[argc++] = "1";
+	for (tok = strtok_r(mem, " ", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc++] = "--file-prefix";
+	argv[argc++] = prefix;
+	argv[argc++] = "--no-pci";
+	argv[argc++] = "--log-level=lib.eal:error";
+	argv[argc] = NULL;
+	for (i = 0; environ[i] != NULL && envc < RTE_DIM(envp) - 3; i++)
+		envp[envc++] = environ[i];
+	envp[envc++] = vdev;
+	if (env_extra != NULL)
+		envp[envc++] = (char *)(uintptr_t)env_extra;
+	envp[envc] = NULL;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, log,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, envp) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	free(mem);
+	return pid;
+}
+
+static bool
+file_has(const char *path, const char *needle)
+{
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, needle) != NULL;
+}
+
+static bool
+wait_marker(const char *log, const char *m, unsigned int secs)
+{
+	uint64_t end = now_ms() + secs * 1000ULL;
+
+	while (now_ms() < end) {
+		if (file_has(log, m))
+			return true;
+		/* Keep the datapath polled meanwhile. */
+		rte_eth_rx_burst(port, 0, NULL, 0);
+		rte_delay_ms(5);
+	}
+	return false;
+}
+
+static void
+peer_stop(pid_t pid, int sig)
+{
+	int status;
+
+	kill(pid, sig);
+	waitpid(pid, &status, 0);
+}
+
+static bool
+wait_link(bool up, unsigned int secs)
+{
+	uint64_t end = now_ms() + secs * 1000ULL;
+	struct rte_eth_link link;
+
+	while (now_ms() < end) {
+		if (rte_eth_link_get_nowait(port, &link) == 0 &&
+		    (link.link_status == RTE_ETH_LINK_UP) == up)
+			return true;
+		rte_delay_ms(5);
+	}
+	return false;
+}
+
+static bool
+is_zc(const struct rte_mbuf *m)
+{
+	return m->nb_segs > 1 && RTE_MBUF_HAS_EXTBUF(m->next);
+}
+
+/*
+ * Receive for up to secs seconds; check every packet; keep up to *nheld
+ * zero-copy ones in held[] (hold_all: keep everything). Returns packets
+ * received; *bad counts corrupted ones.
+ */
+static uint64_t
+receive(struct rte_mbuf **held, uint32_t *nheld, uint32_t want_held,
+	bool hold_all, unsigned int secs, uint64_t *bad)
+{
+	uint64_t end = now_ms() + secs * 1000ULL, got = 0;
+	struct rte_mbuf *pkts[32];
+
+	while (now_ms() < end && (hold_all || *nheld < want_held)) {
+		uint16_t n = rte_eth_rx_burst(port, 0, pkts, RTE_DIM(pkts)), i;
+
+		for (i = 0; i < n; i++) {
+			uint32_t seq;
+
+			if (!vzc_pattern_check(pkts[i], PKT_LEN, &seq))
+				(*bad)++;
+			if (*nheld < want_held && (hold_all || is_zc(pkts[i])))
+				held[(*nheld)++] = pkts[i];
+			else
+				rte_pktmbuf_free(pkts[i]);
+		}
+		got += n;
+	}
+	return got;
+}
+
+static uint32_t
+check_and_free(struct rte_mbuf **held, uint32_t n)
+{
+	uint32_t bad = 0, i, seq;
+
+	for (i = 0; i < n; i++) {
+		if (!vzc_pattern_check(held[i], PKT_LEN, &seq))
+			bad++;
+		rte_pktmbuf_free(held[i]);
+	}
+	return bad;
+}
+
+/* Mappings of shared guest memory and open fds: what a leak would grow. */
+static unsigned int
+count_maps(void)
+{
+	char line[512];
+	unsigned int n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "memfd:") != NULL ||
+		    strstr(line, "/dev/hugepages") != NULL)
+			n++;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+static unsigned int
+count_fds(void)
+{
+	unsigned int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		n++;
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* The vhost library closes a dead connection asynchronously: poll. */
+static bool
+back_to(unsigned int maps, unsigned int fds, unsigned int secs)
+{
+	uint64_t end = now_ms() + secs * 1000ULL;
+
+	while (now_ms() < end) {
+		if (count_maps() <= maps && count_fds() <= fds)
+			return true;
+		rte_delay_ms(10);
+	}
+	return false;
+}
+
+static int
+port_create(const char *extra)
+{
+	struct rte_eth_conf conf = { 0 };
+	char args[512];
+
+	snprintf(args, sizeof(args), "iface=%s%s", sock, extra);
+	if (rte_vdev_init("net_vhostzc0", args) != 0 ||
+	    rte_eth_dev_get_port_by_name("net_vhostzc0", &port) != 0 ||
+	    rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL, pool) != 0 ||
+	    rte_eth_tx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL) != 0 ||
+	    rte_eth_dev_start(port) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+scenario_kill(unsigned int cycles)
+{
+	static struct rte_mbuf *held[HOLD];
+	unsigned int maps = count_maps(), fds = count_fds(), c;
+	char log[300];
+
+	for (c = 0; c < cycles; c++) {
+		uint32_t nheld = 0;
+		uint64_t bad = 0;
+		pid_t pid = peer_start("", NULL, log, sizeof(log));
+
+		CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30),
+		      "cycle %u: peer up", c);
+		CHECK(wait_link(true, 10), "cycle %u: link up", c);
+		receive(held, &nheld, HOLD, false, 10, &bad);
+		CHECK(nheld == HOLD && bad == 0, "cycle %u: holding %u zc mbufs, "
+		      "%" PRIu64 " bad", c, nheld, bad);
+		peer_stop(pid, SIGKILL);
+		CHECK(wait_link(false, 10), "cycle %u: link down", c);
+		/* The peer is gone; its memory must still be there for us. */
+		CHECK(check_and_free(held, nheld) == 0,
+		      "cycle %u: held bytes intact after the peer died", c);
+		CHECK(rte_mempool_full(pool), "cycle %u: pool full (%u)", c,
+		      rte_mempool_avail_count(pool));
+		CHECK(xstat("rx_desc_lent_now") == 0, "cycle %u: nothing lent", c);
+		CHECK(back_to(maps, fds, 5), "cycle %u: maps %u/%u fds %u/%u", c,
+		      count_maps(), maps, count_fds(), fds);
+		if (vzc_test_fail > 8)
+			break;
+	}
+	CHECK(xstat("vhost_connects") == c + (c < cycles), "a device per cycle");
+}
+
+static void
+scenario_memtable(void)
+{
+	static struct rte_mbuf *held[HOLD], *later[HOLD];
+	uint32_t nheld = 0, nlater = 0;
+	uint64_t bad = 0, tables;
+	char log[300];
+	pid_t pid = peer_start("", NULL, log, sizeof(log));
+
+	CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30), "peer up");
+	CHECK(wait_link(true, 10), "link up");
+	receive(held, &nheld, HOLD, false, 10, &bad);
+	CHECK(nheld == HOLD, "holding %u", nheld);
+	tables = xstat("vhost_mem_table_updates");
+	kill(pid, SIGUSR1);
+	CHECK(wait_marker(log, "PEER-GREW", 30), "peer grew its memory");
+	/* Traffic flows after the new table, zero-copy again. */
+	receive(later, &nlater, HOLD, false, 10, &bad);
+	CHECK(xstat("vhost_mem_table_updates") > tables,
+	      "a new memory table was mapped (%" PRIu64 " -> %" PRIu64 ")",
+	      tables, xstat("vhost_mem_table_updates"));
+	CHECK(nlater == HOLD && bad == 0, "traffic after SET_MEM_TABLE: %u zc, "
+	      "%" PRIu64 " bad", nlater, bad);
+	CHECK(check_and_free(held, nheld) == 0,
+	      "mbufs held across SET_MEM_TABLE intact");
+	CHECK(check_and_free(later, nlater) == 0, "later mbufs intact");
+	peer_stop(pid, SIGTERM);
+	rte_eth_rx_burst(port, 0, NULL, 0);
+	CHECK(rte_mempool_full(pool), "pool full");
+}
+
+static void
+scenario_scribble(void)
+{
+	static struct rte_mbuf *held[HOLD], *later[HOLD];
+	uint32_t nheld = 0, nlater = 0;
+	uint64_t bad = 0;
+	char log[300];
+	pid_t pid = peer_start("", NULL, log, sizeof(log));
+
+	CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30), "peer up");
+	CHECK(wait_link(true, 10), "link up");
+	receive(held, &nheld, HOLD, false, 10, &bad);
+	CHECK(nheld == HOLD, "holding %u", nheld);
+	kill(pid, SIGUSR2);
+	CHECK(wait_marker(log, "PEER-SCRIBBLED", 30), "peer stopped, scribbled");
+	CHECK(wait_link(true, 10), "the peer is back");
+	CHECK(xstat("rx_desc_returned_at_stop") >= HOLD,
+	      "held descriptors returned at GET_VRING_BASE: %" PRIu64,
+	      xstat("rx_desc_returned_at_stop"));
+	CHECK(xstat("rx_snapshot_failed") == 0, "pages frozen");
+	CHECK(check_and_free(held, nheld) == 0,
+	      "held bytes intact after the guest reused its buffers");
+	receive(later, &nlater, HOLD, false, 10, &bad);
+	CHECK(nlater == HOLD && bad == 0, "traffic after restart: %u, "
+	      "%" PRIu64 " bad", nlater, bad);
+	CHECK(check_and_free(later, nlater) == 0, "later mbufs intact");
+	peer_stop(pid, SIGTERM);
+	rte_eth_rx_burst(port, 0, NULL, 0);
+	CHECK(rte_mempool_full(pool), "pool full");
+}
+
+static void
+scenario_client(unsigned int cycles)
+{
+	static struct rte_mbuf *held[HOLD];
+	unsigned int c;
+	char log[300];
+
+	for (c = 0; c < cycles; c++) {
+		uint32_t nheld = 0;
+		uint64_t bad = 0;
+		pid_t pid;
+
+		unlink(sock);
+		pid = peer_start(",server=1", NULL, log, sizeof(log));
+		CHECK(pid > 0, "server peer %u started", c);
+		/* Our side reconnects on its own (the library retries). */
+		CHECK(wait_link(true, 20), "cycle %u: connected", c);
+		receive(held, &nheld, HOLD, false, 10, &bad);
+		CHECK(nheld == HOLD && bad == 0, "cycle %u: traffic, %u zc", c,
+		      nheld);
+		peer_stop(pid, c + 1 == cycles ? SIGTERM : SIGKILL);
+		CHECK(wait_link(false, 10), "cycle %u: link down", c);
+		CHECK(check_and_free(held, nheld) == 0, "cycle %u: intact", c);
+		CHECK(rte_mempool_full(pool), "cycle %u: pool full", c);
+	}
+}
+
+static void
+scenario_hold(void)
+{
+	static struct rte_mbuf *held[POOL_SIZE];
+	uint32_t nheld = 0, nlast = 0;
+	uint64_t bad = 0, got, got_last;
+	static struct rte_mbuf *dummy[1];
+	char log[300];
+	pid_t pid = peer_start("", "VZC_PEER_PPS=4000", log, sizeof(log));
+
+	CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30), "peer up");
+	CHECK(wait_link(true, 10), "link up");
+	/* Keep everything for 3 s, then check the last second alone. */
+	got = receive(held, &nheld, POOL_SIZE / 2, true, 2, &bad);
+	got_last = receive(held, &nheld, POOL_SIZE / 2, true, 1, &bad);
+	CHECK(got + got_last == nheld, "all kept");
+	CHECK(got_last > 1000, "guest still sending in the 3rd second: %" PRIu64,
+	      got_last);
+	CHECK(nheld > 256 + 128, "far more than ring + cap received: %u", nheld);
+	CHECK(xstat("rx_desc_lent_now") <= 128, "lent within the cap: %" PRIu64,
+	      xstat("rx_desc_lent_now"));
+	CHECK(xstat("rx_copied_packets") > 0, "the rest was copied");
+	CHECK(bad == 0 && xstat("rx_bad_desc") == 0, "no corruption");
+	CHECK(check_and_free(held, nheld) == 0, "held bytes intact");
+	/* Poll (and drop) for a moment: housekeeping returns the rest. */
+	receive(dummy, &nlast, 1, true, 1, &bad);
+	rte_pktmbuf_free_bulk(dummy, nlast);
+	rte_eth_rx_burst(port, 0, NULL, 0);
+	CHECK(xstat("rx_desc_lent_now") == 0 &&
+	      xstat("rx_desc_returned") == xstat("rx_zc_packets"),
+	      "every descriptor back");
+	peer_stop(pid, SIGTERM);
+	CHECK(rte_mempool_full(pool), "pool full");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *scenario;
+	int eal;
+
+	eal = rte_eal_init(argc, argv);
+	if (eal < 0 || argc - eal < 2 || getenv("VZC_SOCK_DIR") == NULL ||
+	    getenv("VZC_PEER_BIN") == NULL || getenv("VZC_PEER_MEM") == NULL) {
+		fprintf(stderr, "usage: test_robust EAL -- kill|memtable|scribble|client|hold\n");
+		return 1;
+	}
+	scenario = argv[eal + 1];
+	snprintf(dir, sizeof(dir), "%s", getenv("VZC_SOCK_DIR"));
+	snprintf(sock, sizeof(sock), "%s/robust.sock", dir);
+	pool = rte_pktmbuf_pool_create("robust", POOL_SIZE, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL)
+		return 1;
+	if (strcmp(scenario, "memtable") == 0 && getenv("VZC_HUGE") == NULL) {
+		/* Without hugepages the peer's memory cannot grow at runtime. */
+		printf("memtable needs hugepages: skipped\n");
+		return 77;
+	}
+	CHECK(port_create(strcmp(scenario, "client") == 0 ? ",client=1" : "") == 0,
+	      "port created");
+
+	if (strcmp(scenario, "kill") == 0)
+		scenario_kill(50);
+	else if (strcmp(scenario, "memtable") == 0)
+		scenario_memtable();
+	else if (strcmp(scenario, "scribble") == 0)
+		scenario_scribble();
+	else if (strcmp(scenario, "client") == 0)
+		scenario_client(5);
+	else if (strcmp(scenario, "hold") == 0)
+		scenario_hold();
+	else
+		CHECK(false, "unknown scenario %s", scenario);
+
+	rte_eth_dev_stop(port);
+	rte_vdev_uninit("net_vhostzc0");
+	CHECK(rte_mempool_full(pool), "pool full at the end");
+	rte_eal_cleanup();
+	return vzc_test_summary(scenario);
+}
