@@ -9,14 +9,13 @@
  * extbufs and frees, here and on another thread.
  */
 
-#include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -407,12 +406,12 @@ test_stop_with_lent(void)
 	free_rxq(q);
 }
 
-/* Frees on another thread, concurrent with rx: every descriptor returns. */
+/* Frees on another lcore, concurrent with rx: every descriptor returns. */
 static struct rte_ring *hand_off;
 static volatile bool producer_done;
 static uint64_t consumer_bad;
 
-static void *
+static int
 consumer(void *arg __rte_unused)
 {
 	struct rte_mbuf *m[32];
@@ -434,7 +433,7 @@ consumer(void *arg __rte_unused)
 			rte_pktmbuf_free(m[i]);
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 static void
@@ -444,7 +443,6 @@ test_cross_thread(uint32_t total)
 	uint16_t free_heads[RING], nfree = RING, i;
 	uint32_t posted = 0, got = 0;
 	struct rte_mbuf *pkts[32];
-	pthread_t t;
 
 	for (i = 0; i < RING; i++)
 		free_heads[i] = i;
@@ -452,18 +450,11 @@ test_cross_thread(uint32_t total)
 				   RING_F_SP_ENQ | RING_F_SC_DEQ);
 	producer_done = false;
 	consumer_bad = 0;
-	pthread_create(&t, NULL, consumer, NULL);
-	{
-		/* EAL pinned us to one CPU; let the freeing thread run anywhere. */
-		cpu_set_t all;
-		long c, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-		CPU_ZERO(&all);
-		for (c = 0; c < ncpu; c++)
-			CPU_SET(c, &all);
-		pthread_setaffinity_np(t, sizeof(all), &all);
+	/* The freeing side runs on a second EAL lcore. */
+	if (rte_eal_remote_launch(consumer, NULL, rte_get_next_lcore(-1, 1, 0)) != 0) {
+		CHECK(false, "second lcore available");
+		return;
 	}
-
 	while (got < total) {
 		uint16_t n, k;
 
@@ -486,7 +477,7 @@ test_cross_thread(uint32_t total)
 				(void **)pkts + k, n - k, NULL);
 	}
 	__atomic_store_n(&producer_done, true, __ATOMIC_RELEASE);
-	pthread_join(t, NULL);
+	rte_eal_mp_wait_lcore();
 	vhostzc_rxq_reclaim_and_publish(q);
 
 	CHECK(consumer_bad == 0, "%" PRIu64 " packets corrupted", consumer_bad);
@@ -505,7 +496,7 @@ test_cross_thread(uint32_t total)
 int
 main(int argc, char **argv)
 {
-	uint32_t total = 1000000;
+	uint32_t total = 2000000;
 	uint32_t memgens, lenders;
 
 	if (rte_eal_init(argc, argv) < 0) {
