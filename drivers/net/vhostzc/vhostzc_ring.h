@@ -217,6 +217,39 @@ enum vzc_walk_err vzc_ring_walk(const struct vzc_vring *vr,
 				struct vzc_chain *c);
 
 /*
+ * vzc_ring_walk with the common case inline: one direct descriptor (a
+ * virtio-net header pushed in front of a one-segment frame) inside one
+ * memory region. Same checks, same result; head must be < size.
+ */
+static inline enum vzc_walk_err
+vzc_ring_walk_fast(const struct vzc_vring *vr, const struct vzc_mem_view *mem,
+		   uint16_t head, struct vzc_chain *c)
+{
+	const struct vzc_desc *d = &vr->desc[head];
+	/* One read of each field: the guest may change them under us. */
+	uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_RELAXED);
+	uint64_t addr = __atomic_load_n(&d->addr, __ATOMIC_RELAXED);
+	uint32_t len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
+	uint64_t contig;
+	uint8_t *hva;
+
+	if ((flags & (VZC_DESC_F_NEXT | VZC_DESC_F_INDIRECT |
+		      VZC_DESC_F_WRITE)) == 0 &&
+	    len != 0 && len <= VZC_MAX_PKT_LEN) {
+		hva = vzc_gpa_to_hva(mem, addr, len, &contig);
+		if (hva != NULL && contig == len) {
+			c->head = head;
+			c->niov = 1;
+			c->total = len;
+			c->iov[0].base = hva;
+			c->iov[0].len = len;
+			return VZC_WALK_OK;
+		}
+	}
+	return vzc_ring_walk(vr, mem, head, c);
+}
+
+/*
  * Copy len bytes starting at byte offset off of the chain into dst.
  * Returns the number of bytes copied (less than len if the chain is shorter).
  */

@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 #include <rte_net.h>
+#include <rte_prefetch.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 #include <rte_vhost.h>
@@ -48,6 +49,8 @@ struct vzc_net_hdr {
 /* Most mbufs one received packet may use. */
 #define VZC_MAX_SEGS		128
 #define VZC_RX_RECLAIM_BURST	64
+/* Most packets one rx_burst call takes from the guest. */
+#define VZC_RX_BURST_MAX	64
 
 static void
 rxq_log_used(struct vhostzc_rxq *q, uint16_t from, uint16_t to)
@@ -171,6 +174,30 @@ vhostzc_rxq_return_lent(struct vhostzc_rxq *q)
 	rxq_publish(q, old_used);
 }
 
+/*
+ * Mbufs for one burst, taken from the mempool in one bulk call up front
+ * (one head per packet, plus one extbuf segment per packet when zero-copy
+ * may happen) and the unused ones put back at the end: per-packet mempool
+ * calls cost more than a 64 B copy.
+ */
+struct rx_stash {
+	uint16_t n;
+	uint16_t next;
+	struct rte_mbuf *m[2 * VZC_RX_BURST_MAX];
+};
+
+static inline int
+stash_take(struct vhostzc_rxq *q, struct rx_stash *st, struct rte_mbuf **mb,
+	   uint32_t n)
+{
+	if (likely((uint32_t)(st->n - st->next) >= n)) {
+		rte_memcpy(mb, &st->m[st->next], n * sizeof(*mb));
+		st->next += n;
+		return 0;
+	}
+	return rte_pktmbuf_alloc_bulk(q->mp, mb, n);
+}
+
 /* Copy len bytes from the chain at offset off into consecutive mbufs. */
 static void
 chain_to_mbufs(const struct vzc_chain *c, uint32_t off, uint32_t len,
@@ -221,8 +248,8 @@ link_segs(struct rte_mbuf **mb, uint16_t nseg, uint32_t pkt_len, uint16_t port)
 
 /* Copy the payload into ordinary mbufs. NULL only when out of mbufs. */
 static struct rte_mbuf *
-rxq_copy(struct vhostzc_rxq *q, const struct vzc_chain *c, uint32_t len,
-	 bool *bad)
+rxq_copy(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
+	 uint32_t len, bool *bad)
 {
 	struct rte_mbuf *mb[VZC_MAX_SEGS];
 	uint32_t nseg = (len + q->data_room - 1) / q->data_room;
@@ -231,7 +258,7 @@ rxq_copy(struct vhostzc_rxq *q, const struct vzc_chain *c, uint32_t len,
 		*bad = true;
 		return NULL;
 	}
-	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, mb, nseg) != 0))
+	if (unlikely(stash_take(q, st, mb, nseg) != 0))
 		return NULL;
 	chain_to_mbufs(c, q->hdr_len, len, mb, q->data_room);
 	link_segs(mb, (uint16_t)nseg, len, q->port_id);
@@ -246,8 +273,8 @@ rxq_copy(struct vhostzc_rxq *q, const struct vzc_chain *c, uint32_t len,
  * should be copied instead; NULL alone when out of mbufs.
  */
 static struct rte_mbuf *
-rxq_lend(struct vhostzc_rxq *q, const struct vzc_chain *c, uint32_t len,
-	 bool *fallback)
+rxq_lend(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
+	 uint32_t len, bool *fallback)
 {
 	struct vhostzc_lender *l = q->lender;
 	struct vhostzc_slot *slot = &l->slots[c->head];
@@ -283,7 +310,7 @@ rxq_lend(struct vhostzc_rxq *q, const struct vzc_chain *c, uint32_t len,
 			left -= n;
 		}
 	}
-	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, mb, nseg) != 0))
+	if (unlikely(stash_take(q, st, mb, nseg) != 0))
 		return NULL;
 
 	chain_to_mbufs(c, q->hdr_len, head_len, mb, q->data_room);
@@ -380,14 +407,56 @@ rx_offload(struct vhostzc_rxq *q, struct rte_mbuf *m,
 	}
 }
 
+/* Prefetch the next n descriptors and the buffers they start with. */
+static inline void
+rxq_prefetch(struct vhostzc_rxq *q, uint16_t n)
+{
+	uint16_t mask = q->vr.size - 1, i;
+
+	/* Heads come from the guest: masked, only ever used as hints. */
+	for (i = 0; i < n; i++)
+		rte_prefetch0(&q->vr.desc[q->vr.avail->ring[
+			(uint16_t)(q->vr.last_avail + i) & mask] & mask]);
+	for (i = 0; i < n; i++) {
+		const struct vzc_desc *d = &q->vr.desc[q->vr.avail->ring[
+			(uint16_t)(q->vr.last_avail + i) & mask] & mask];
+		uint64_t contig;
+		uint8_t *p = vzc_gpa_to_hva(&q->memv, d->addr, 1, &contig);
+
+		/* The header often ends a line that the payload follows. */
+		if (p != NULL) {
+			rte_prefetch0(p);
+			rte_prefetch0(p + q->hdr_len);
+		}
+	}
+}
+
+/* The virtio-net header, read in place when the first piece holds it. */
+static inline void
+read_net_hdr(const struct vzc_chain *c, struct vzc_net_hdr *h)
+{
+	if (likely(c->iov[0].len >= sizeof(*h)))
+		rte_memcpy(h, c->iov[0].base, sizeof(*h));
+	else
+		vzc_chain_copy(c, 0, h, sizeof(*h));
+}
+
 uint16_t
 vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct vhostzc_rxq *q = rxq;
+	struct rx_stash st;
 	struct vzc_chain c;
+	/*
+	 * Heads to return (copied or bad), written to the used ring in one
+	 * tight run after the loop: used-ring lines are read by the guest,
+	 * and one write at a time between copies makes both sides miss.
+	 */
+	uint16_t done[VZC_RX_BURST_MAX], ndone = 0;
 	uint16_t old_used, avail, nb = 0, i;
+	uint32_t min_len;
 	uint64_t bytes = 0;
-	bool broken, ring_low;
+	bool broken, ring_low, zc_possible;
 
 	/* Paused or being reattached: the control path holds the lock. */
 	if (!rte_spinlock_trylock(&q->lock))
@@ -402,7 +471,9 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->stats.bad_desc++;
 		goto publish;
 	}
-	avail = RTE_MIN(avail, nb_pkts);
+	avail = RTE_MIN(avail, RTE_MIN(nb_pkts, (uint16_t)VZC_RX_BURST_MAX));
+	if (avail == 0)
+		goto publish;
 	/*
 	 * Guest ring nearly exhausted: most of its descriptors are lent to
 	 * the app or waiting for us. Copy this burst so its descriptors go
@@ -410,10 +481,23 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 */
 	ring_low = (uint16_t)(q->vr.last_avail + avail - q->vr.used_idx) >
 		q->vr.size - (q->vr.size >> 3);
+	min_len = q->internal->zc.enabled ? q->internal->zc.min_len : UINT32_MAX;
+	zc_possible = q->zc && !ring_low && q->lent < q->max_lent;
+
+	/*
+	 * Overlap the cache misses of the burst: descriptors first, then the
+	 * start of each buffer, all before the first packet is touched.
+	 */
+	rxq_prefetch(q, avail);
+
+	st.next = 0;
+	st.n = zc_possible ? 2 * avail : avail;
+	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, st.m, st.n) != 0))
+		st.n = 0;	/* per packet, as far as the pool goes */
 
 	for (i = 0; i < avail; i++) {
 		uint16_t head = vzc_ring_take_head(&q->vr);
-		struct vzc_net_hdr h = { 0 };
+		struct vzc_net_hdr h;
 		struct rte_mbuf *m = NULL;
 		bool fallback = false, bad = false;
 		uint32_t len;
@@ -423,22 +507,21 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			q->stats.bad_desc++;
 			continue;
 		}
-		if (q->lender != NULL && unlikely(q->lender->slots[head].lent)) {
+		if (unlikely(q->lent != 0 && q->lender->slots[head].lent)) {
 			/* The guest re-posted a head we still hold. */
 			q->stats.bad_desc++;
 			continue;
 		}
-		if (unlikely(vzc_ring_walk(&q->vr, &q->memv, head, &c) !=
+		if (unlikely(vzc_ring_walk_fast(&q->vr, &q->memv, head, &c) !=
 			     VZC_WALK_OK || c.total <= q->hdr_len)) {
 			q->stats.bad_desc++;
-			vzc_ring_used_put(&q->vr, head, 0);
+			done[ndone++] = head;
 			continue;
 		}
 		len = c.total - q->hdr_len;
-		vzc_chain_copy(&c, 0, &h, sizeof(h));
+		read_net_hdr(&c, &h);
 
-		if (len < q->internal->zc.min_len || !q->internal->zc.enabled ||
-		    len <= VHOSTZC_ZC_HEAD_LEN) {
+		if (len < min_len || len <= VHOSTZC_ZC_HEAD_LEN) {
 			fallback = true;
 		} else if (!q->zc) {
 			q->stats.fallback_map++;
@@ -450,14 +533,14 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			q->stats.fallback_ring_low++;
 			fallback = true;
 		} else {
-			m = rxq_lend(q, &c, len, &fallback);
+			m = rxq_lend(q, &st, &c, len, &fallback);
 			if (fallback)
 				q->stats.fallback_map++;
 		}
 		if (fallback) {
-			m = rxq_copy(q, &c, len, &bad);
+			m = rxq_copy(q, &st, &c, len, &bad);
 			if (m != NULL || bad)
-				vzc_ring_used_put(&q->vr, head, 0);
+				done[ndone++] = head;
 		}
 		if (unlikely(m == NULL)) {
 			if (bad) {
@@ -475,6 +558,12 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		bytes += m->pkt_len;
 		pkts[nb++] = m;
 	}
+	for (i = 0; i < ndone; i++)
+		vzc_ring_used_put(&q->vr, done[i], 0);
+	/* Fresh from the pool and untouched: they go back as they are. */
+	if (st.next < st.n)
+		rte_mempool_put_bulk(q->mp, (void **)&st.m[st.next],
+				     st.n - st.next);
 	q->stats.pkts += nb;
 	q->stats.bytes += bytes;
 publish:
