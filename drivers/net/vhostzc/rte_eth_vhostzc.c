@@ -243,7 +243,7 @@ rxq_free(struct vhostzc_rxq *q)
 {
 	/* Lent mbufs keep the lender and the mapping alive on their own. */
 	if (q->lender != NULL)
-		vhostzc_lender_put(q->lender);
+		vhostzc_lender_orphan(q->lender);
 	if (q->mem != NULL)
 		vhostzc_memgen_put(q->mem);
 	rte_free(q);

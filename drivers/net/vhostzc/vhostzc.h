@@ -6,6 +6,7 @@
 #define VHOSTZC_H
 
 #include <pthread.h>
+#include <sys/queue.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -67,30 +68,56 @@ struct vhostzc_memgen {
 
 struct vhostzc_lender;
 
+enum vhostzc_slot_state {
+	VHOSTZC_SLOT_FREE = 0,
+	VHOSTZC_SLOT_LENT,	/* mbufs out, descriptor owed to the guest */
+	VHOSTZC_SLOT_RETURNED,	/* mbufs out, descriptor returned at a stop */
+};
+
 /* Per-descriptor-head lending state; one cache line each to keep frees on
- * different lcores from sharing lines.
+ * different lcores from sharing lines. Only the owner touches gen/state.
  */
 struct vhostzc_slot {
 	struct rte_mbuf_ext_shared_info shinfo;
-	struct vhostzc_lender *lender;
-	struct vhostzc_memgen *mem;
-	uint16_t head;
-	bool lent;		/* written by the polling lcore only */
+	struct vhostzc_lender *lender;	/* fixed at creation */
+	uint16_t head;			/* fixed at creation */
+	uint8_t gen;			/* index into lender->gens */
+	uint8_t state;			/* enum vhostzc_slot_state */
 } __rte_cache_aligned;
 
+/* Memory generations one lender has chains out in, at most this many. */
+#define VHOSTZC_LEND_GENS	8
+
 /*
- * Zero-copy state of one guest TX ring incarnation. It outlives the ring
- * and the port: its memory is freed when the owning queue and every lent
- * chain have dropped their references. Frees on any lcore push the head
- * into `done` (multi-producer); the polling lcore drains it (single
- * consumer) and writes the used ring.
+ * One memory mapping that lent chains point into, with how many: the
+ * lender holds one memgen reference per generation in use, so lending a
+ * chain costs no atomic operation.
+ */
+struct vhostzc_lend_gen {
+	struct vhostzc_memgen *mg;
+	uint32_t lent;
+};
+
+/*
+ * Zero-copy state of one guest TX ring incarnation. Frees on any lcore
+ * push the head into `done` (multi-producer), and that is all they do.
+ * The owner (the polling lcore; the control path while the queue is
+ * paused) drains it: it writes the used ring and does every count. When
+ * the ring incarnation ends with mbufs still out, the lender is orphaned:
+ * a reaper on the EAL alarm thread becomes its only owner, drains it, and
+ * frees it once the last mbuf came back.
  */
 struct vhostzc_lender {
-	VZC_ATOMIC(uint32_t) refcnt;
 	uint16_t size;
+	uint8_t cur_gen;	/* generation of the queue's mapping, or NONE */
+	uint32_t outstanding;	/* slots not FREE */
 	struct rte_ring *done;
+	struct vhostzc_lend_gen gens[VHOSTZC_LEND_GENS];
+	TAILQ_ENTRY(vhostzc_lender) orphan_next;
 	struct vhostzc_slot slots[];
 };
+
+#define VHOSTZC_GEN_NONE	UINT8_MAX
 
 struct vhostzc_rxq_stats {
 	uint64_t pkts;
@@ -126,7 +153,7 @@ struct vhostzc_rxq {
 	struct vhostzc_memgen *mem;	/* current mapping, one ref, or NULL */
 	/* The library's mapping, used (copy only) when ours is unavailable. */
 	struct vzc_mem_region lib_regions[VZC_MAX_REGIONS];
-	struct vhostzc_lender *lender;	/* one ref while attached */
+	struct vhostzc_lender *lender;	/* owned while attached */
 	uint32_t lent;			/* chains lent now */
 	uint32_t max_lent;
 	uint16_t hdr_len;	/* virtio-net header bytes */
@@ -202,9 +229,22 @@ vhostzc_memgen_get(struct vhostzc_memgen *mg)
 	return mg;
 }
 struct vhostzc_lender *vhostzc_lender_create(uint16_t size, int socket);
-void vhostzc_lender_put(struct vhostzc_lender *l);
+void vhostzc_lender_orphan(struct vhostzc_lender *l);
+void vhostzc_lender_complete(struct vhostzc_lender *l, uint16_t head);
+int vhostzc_lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg);
+unsigned int vhostzc_reap_orphans(void);
 void vhostzc_zc_free_cb(void *addr, void *opaque);
 uint32_t vhostzc_lender_count(void);
+
+/* Generation index for lending from mg: the current one without a call. */
+static inline int
+vhostzc_lender_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
+{
+	if (likely(l->cur_gen != VHOSTZC_GEN_NONE &&
+		   l->gens[l->cur_gen].mg == mg))
+		return l->cur_gen;
+	return vhostzc_lender_new_gen(l, mg);
+}
 uint32_t vhostzc_memgen_count(void);
 
 /* vhostzc_rxtx.c: bursts and queue housekeeping */

@@ -69,7 +69,7 @@ rxq_log_used(struct vhostzc_rxq *q, uint16_t from, uint16_t to)
 				 sizeof(uint16_t));
 }
 
-/* Drain completed lent chains into staged used entries. Polling lcore only. */
+/* Drain completed lent chains into staged used entries. Owner only. */
 static void
 rxq_reclaim(struct vhostzc_rxq *q)
 {
@@ -77,7 +77,7 @@ rxq_reclaim(struct vhostzc_rxq *q)
 	void *objs[VZC_RX_RECLAIM_BURST];
 	unsigned int n, i;
 
-	if (l == NULL || q->lent == 0)
+	if (l == NULL || l->outstanding == 0)
 		return;
 	do {
 		/* Acquire (in the ring): pairs with the free callback's enqueue. */
@@ -85,11 +85,13 @@ rxq_reclaim(struct vhostzc_rxq *q)
 		for (i = 0; i < n; i++) {
 			uint16_t head = (uint16_t)(uintptr_t)objs[i];
 
-			l->slots[head].lent = false;
-			vzc_ring_used_put(&q->vr, head, 0);
+			if (l->slots[head].state == VHOSTZC_SLOT_LENT) {
+				vzc_ring_used_put(&q->vr, head, 0);
+				q->lent--;
+				q->stats.returned++;
+			}
+			vhostzc_lender_complete(l, head);
 		}
-		q->lent -= n;
-		q->stats.returned += n;
 	} while (n == RTE_DIM(objs));
 }
 
@@ -128,11 +130,12 @@ rxq_snapshot_chain(struct vhostzc_rxq *q, struct vhostzc_slot *s)
 	uint16_t k;
 	int ret;
 
-	if (vzc_ring_walk(&q->vr, &s->mem->view, s->head, &c) != VZC_WALK_OK)
+	struct vhostzc_memgen *mg = q->lender->gens[s->gen].mg;
+
+	if (vzc_ring_walk(&q->vr, &mg->view, s->head, &c) != VZC_WALK_OK)
 		return -EINVAL;
 	for (k = 0; k < c.niov; k++) {
-		ret = vhostzc_memgen_snapshot(s->mem, c.iov[k].base,
-					      c.iov[k].len);
+		ret = vhostzc_memgen_snapshot(mg, c.iov[k].base, c.iov[k].len);
 		if (ret != 0)
 			return ret;
 	}
@@ -162,11 +165,12 @@ vhostzc_rxq_return_lent(struct vhostzc_rxq *q)
 	for (i = 0; i < l->size && q->lent != 0; i++) {
 		struct vhostzc_slot *s = &l->slots[i];
 
-		if (!s->lent)
+		if (s->state != VHOSTZC_SLOT_LENT)
 			continue;
 		if (rxq_snapshot_chain(q, s) != 0)
 			q->stats.snapshot_failed++;
-		s->lent = false;
+		/* The mbufs are still out: the slot waits for their free. */
+		s->state = VHOSTZC_SLOT_RETURNED;
 		vzc_ring_used_put(&q->vr, (uint16_t)i, 0);
 		q->lent--;
 		q->stats.reclaimed_at_stop++;
@@ -278,6 +282,7 @@ rxq_lend(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 {
 	struct vhostzc_lender *l = q->lender;
 	struct vhostzc_slot *slot = &l->slots[c->head];
+	int gen = vhostzc_lender_gen(l, q->mem);
 	struct rte_mbuf *mb[VZC_MAX_SEGS];
 	uint8_t *base[VZC_MAX_SEGS];
 	uint16_t seg_len[VZC_MAX_SEGS];
@@ -285,6 +290,10 @@ rxq_lend(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 	uint32_t skip = q->hdr_len + head_len;
 	uint16_t nseg = 1, k, i;
 
+	if (unlikely(gen < 0)) {
+		*fallback = true;	/* too many old mappings still lent */
+		return NULL;
+	}
 	for (k = 0; k < c->niov; k++) {
 		uint8_t *p = c->iov[k].base;
 		uint32_t left = c->iov[k].len;
@@ -325,14 +334,16 @@ rxq_lend(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 	link_segs(mb, nseg, len, q->port_id);
 
 	/*
-	 * Plain stores: the slot is not lent, so no free callback can be
-	 * looking at it; the segments become visible to other lcores only
-	 * through the app's own hand-off, which orders these writes.
+	 * Plain stores, no atomics: the slot is free, so no free callback
+	 * can be looking at it; the segments become visible to other lcores
+	 * only through the app's own hand-off, which orders these writes.
+	 * The lender's generation holds the mapping for all its chains.
 	 */
 	rte_mbuf_ext_refcnt_set(&slot->shinfo, nseg - 1);
-	slot->mem = vhostzc_memgen_get(q->mem);
-	vzc_atomic_add_fetch(&l->refcnt, 1, VZC_RELAXED);
-	slot->lent = true;
+	slot->gen = (uint8_t)gen;
+	slot->state = VHOSTZC_SLOT_LENT;
+	l->gens[gen].lent++;
+	l->outstanding++;
 	q->lent++;
 	q->stats.zc_pkts++;
 	return mb[0];
@@ -507,7 +518,8 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			q->stats.bad_desc++;
 			continue;
 		}
-		if (unlikely(q->lent != 0 && q->lender->slots[head].lent)) {
+		if (unlikely(q->lent != 0 &&
+			     q->lender->slots[head].state != VHOSTZC_SLOT_FREE)) {
 			/* The guest re-posted a head we still hold. */
 			q->stats.bad_desc++;
 			continue;
@@ -586,7 +598,8 @@ vhostzc_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * descriptors freed by the app go back to the guest even when the
 	 * app stops polling rx. Skipped if rx_burst is running right now.
 	 */
-	if (rq != NULL && rq->lent != 0 && rte_spinlock_trylock(&rq->lock)) {
+	if (rq != NULL && rq->lender != NULL && rq->lender->outstanding != 0 &&
+	    rte_spinlock_trylock(&rq->lock)) {
 		if (rq->ready)
 			vhostzc_rxq_reclaim_and_publish(rq);
 		rte_spinlock_unlock(&rq->lock);

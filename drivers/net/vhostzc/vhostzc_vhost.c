@@ -71,7 +71,7 @@ static void
 rxq_orphan_lender(struct vhostzc_rxq *q)
 {
 	if (q->lender != NULL) {
-		vhostzc_lender_put(q->lender);
+		vhostzc_lender_orphan(q->lender);
 		q->lender = NULL;
 	}
 	q->lent = 0;

@@ -9,11 +9,13 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <rte_alarm.h>
 #include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_vhost.h>
@@ -203,6 +205,7 @@ vhostzc_lender_create(uint16_t size, int socket)
 	if (l == NULL)
 		return NULL;
 	l->size = size;
+	l->cur_gen = VHOSTZC_GEN_NONE;
 	/*
 	 * Capacity count - 1 >= size: every head is in the ring at most once,
 	 * so the multi-producer enqueue in the free callback never fails.
@@ -218,44 +221,174 @@ vhostzc_lender_create(uint16_t size, int socket)
 		l->slots[i].shinfo.free_cb = vhostzc_zc_free_cb;
 		l->slots[i].shinfo.fcb_opaque = &l->slots[i];
 	}
-	vzc_atomic_store(&l->refcnt, 1, VZC_RELAXED);
 	vzc_atomic_add_fetch(&lender_live, 1, VZC_RELAXED);
 	return l;
 }
 
-void
-vhostzc_lender_put(struct vhostzc_lender *l)
+static void
+gen_release_if_idle(struct vhostzc_lender *l, uint8_t g)
 {
-	/* acq_rel: as for memgen, the last holder sees every other's writes. */
-	if (vzc_atomic_sub_fetch(&l->refcnt, 1, VZC_ACQ_REL) == 0) {
-		rte_free(l);
-		vzc_atomic_sub_fetch(&lender_live, 1, VZC_RELAXED);
+	if (l->gens[g].mg != NULL && l->gens[g].lent == 0 && g != l->cur_gen) {
+		vhostzc_memgen_put(l->gens[g].mg);
+		l->gens[g].mg = NULL;
 	}
 }
 
 /*
+ * Make mg the mapping new chains are lent from; returns its generation
+ * index, or -1 when VHOSTZC_LEND_GENS older mappings still have chains out
+ * (the caller then copies). Owner only.
+ */
+int
+vhostzc_lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
+{
+	uint8_t g, old = l->cur_gen, free_g = VHOSTZC_GEN_NONE;
+
+	for (g = 0; g < VHOSTZC_LEND_GENS; g++) {
+		if (l->gens[g].mg == mg)
+			break;
+		if (l->gens[g].mg == NULL && free_g == VHOSTZC_GEN_NONE)
+			free_g = g;
+	}
+	if (g == VHOSTZC_LEND_GENS) {
+		if (free_g == VHOSTZC_GEN_NONE)
+			return -1;
+		g = free_g;
+		l->gens[g].mg = vhostzc_memgen_get(mg);
+		l->gens[g].lent = 0;
+	}
+	l->cur_gen = g;
+	if (old != VHOSTZC_GEN_NONE)
+		gen_release_if_idle(l, old);
+	return g;
+}
+
+/* A lent chain's last mbuf was freed (its head came out of `done`). */
+void
+vhostzc_lender_complete(struct vhostzc_lender *l, uint16_t head)
+{
+	struct vhostzc_slot *s = &l->slots[head];
+
+	s->state = VHOSTZC_SLOT_FREE;
+	l->outstanding--;
+	l->gens[s->gen].lent--;
+	gen_release_if_idle(l, s->gen);
+}
+
+static void
+lender_free(struct vhostzc_lender *l)
+{
+	uint8_t g;
+
+	for (g = 0; g < VHOSTZC_LEND_GENS; g++)
+		if (l->gens[g].mg != NULL)
+			vhostzc_memgen_put(l->gens[g].mg);
+	rte_free(l);
+	vzc_atomic_sub_fetch(&lender_live, 1, VZC_RELAXED);
+}
+
+/* Drain completions; true when no mbuf of this lender is out any more. */
+static bool
+lender_drain(struct vhostzc_lender *l)
+{
+	void *objs[64];
+	unsigned int n, i;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(l->done, objs, RTE_DIM(objs), NULL);
+		for (i = 0; i < n; i++)
+			vhostzc_lender_complete(l, (uint16_t)(uintptr_t)objs[i]);
+	} while (n == RTE_DIM(objs));
+	return l->outstanding == 0;
+}
+
+static TAILQ_HEAD(, vhostzc_lender) orphans = TAILQ_HEAD_INITIALIZER(orphans);
+static pthread_mutex_t orphans_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool reaper_armed;
+
+#define VHOSTZC_REAP_US	(20 * 1000)
+
+static void
+reaper_alarm(void *arg __rte_unused)
+{
+	pthread_mutex_lock(&orphans_lock);
+	reaper_armed = false;
+	pthread_mutex_unlock(&orphans_lock);
+	vhostzc_reap_orphans();
+}
+
+/* Orphans list lock held. */
+static void
+reaper_arm(void)
+{
+	if (!reaper_armed && !TAILQ_EMPTY(&orphans) &&
+	    rte_eal_alarm_set(VHOSTZC_REAP_US, reaper_alarm, NULL) == 0)
+		reaper_armed = true;
+}
+
+/*
+ * Free orphaned lenders whose mbufs have all come back; re-arms itself
+ * while some are still out. Returns how many orphans remain.
+ */
+unsigned int
+vhostzc_reap_orphans(void)
+{
+	struct vhostzc_lender *l, *next;
+	unsigned int left = 0;
+
+	pthread_mutex_lock(&orphans_lock);
+	for (l = TAILQ_FIRST(&orphans); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, orphan_next);
+		if (lender_drain(l)) {
+			TAILQ_REMOVE(&orphans, l, orphan_next);
+			lender_free(l);
+		} else {
+			left++;
+		}
+	}
+	reaper_arm();
+	pthread_mutex_unlock(&orphans_lock);
+	return left;
+}
+
+/*
+ * The ring incarnation ended (queue paused by the caller): completions
+ * can no longer reach a ring. Free the lender now if nothing is out, else
+ * hand it to the reaper, which becomes its single consumer.
+ */
+void
+vhostzc_lender_orphan(struct vhostzc_lender *l)
+{
+	uint8_t g;
+
+	l->cur_gen = VHOSTZC_GEN_NONE;
+	for (g = 0; g < VHOSTZC_LEND_GENS; g++)
+		gen_release_if_idle(l, g);
+	if (lender_drain(l)) {
+		lender_free(l);
+		return;
+	}
+	pthread_mutex_lock(&orphans_lock);
+	TAILQ_INSERT_TAIL(&orphans, l, orphan_next);
+	reaper_arm();
+	pthread_mutex_unlock(&orphans_lock);
+}
+
+/*
  * Runs when the last mbuf attached to a lent chain is freed, on any lcore,
- * possibly long after the port stopped or the front-end went away.
+ * possibly long after the port stopped or the front-end went away. It only
+ * hands the head to the lender's owner: no counter, no lock.
  */
 void
 vhostzc_zc_free_cb(void *addr __rte_unused, void *opaque)
 {
-	struct vhostzc_slot *s = opaque;
-	/*
-	 * Read everything out of the slot before publishing the head: once
-	 * the polling lcore dequeues it, the slot may be lent again at once.
-	 */
-	struct vhostzc_lender *l = s->lender;
-	struct vhostzc_memgen *mg = s->mem;
-	void *obj = (void *)(uintptr_t)s->head;
+	const struct vhostzc_slot *s = opaque;
 
 	/*
-	 * The ring's enqueue has release semantics, pairing with the
-	 * dequeue's acquire on the polling lcore: our reads of the guest
-	 * buffer (the app's, through this mbuf) happen before the guest is
-	 * told the buffer is free. It cannot fail (see lender_create).
+	 * The ring's enqueue has release semantics, pairing with the owner's
+	 * dequeue (acquire): the app's reads of the guest buffer through
+	 * this mbuf happen before the guest is told the buffer is free. It
+	 * cannot fail (see lender_create). lender and head never change.
 	 */
-	rte_ring_mp_enqueue(l->done, obj);
-	vhostzc_memgen_put(mg);
-	vhostzc_lender_put(l);
+	rte_ring_mp_enqueue(s->lender->done, (void *)(uintptr_t)s->head);
 }
