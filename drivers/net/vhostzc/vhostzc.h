@@ -230,11 +230,24 @@ vhostzc_memgen_get(struct vhostzc_memgen *mg)
 }
 struct vhostzc_lender *vhostzc_lender_create(uint16_t size, int socket);
 void vhostzc_lender_orphan(struct vhostzc_lender *l);
-void vhostzc_lender_complete(struct vhostzc_lender *l, uint16_t head);
+void vhostzc_gen_release_if_idle(struct vhostzc_lender *l, uint8_t g);
 int vhostzc_lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg);
 unsigned int vhostzc_reap_orphans(void);
 void vhostzc_zc_free_cb(void *addr, void *opaque);
 uint32_t vhostzc_lender_count(void);
+
+/* A lent chain's last mbuf was freed (its head came out of `done`). */
+static inline void
+vhostzc_lender_complete(struct vhostzc_lender *l, uint16_t head)
+{
+	struct vhostzc_slot *s = &l->slots[head];
+
+	s->state = VHOSTZC_SLOT_FREE;
+	l->outstanding--;
+	/* An older mapping whose last chain came back is released. */
+	if (--l->gens[s->gen].lent == 0 && s->gen != l->cur_gen)
+		vhostzc_gen_release_if_idle(l, s->gen);
+}
 
 /* Generation index for lending from mg: the current one without a call. */
 static inline int

@@ -190,13 +190,15 @@ struct rx_stash {
 	struct rte_mbuf *m[2 * VZC_RX_BURST_MAX];
 };
 
-static inline int
+static __rte_always_inline int
 stash_take(struct vhostzc_rxq *q, struct rx_stash *st, struct rte_mbuf **mb,
 	   uint32_t n)
 {
 	if (likely((uint32_t)(st->n - st->next) >= n)) {
-		rte_memcpy(mb, &st->m[st->next], n * sizeof(*mb));
-		st->next += n;
+		uint32_t i;
+
+		for (i = 0; i < n; i++)
+			mb[i] = st->m[st->next++];
 		return 0;
 	}
 	return rte_pktmbuf_alloc_bulk(q->mp, mb, n);
@@ -518,12 +520,6 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			q->stats.bad_desc++;
 			continue;
 		}
-		if (unlikely(q->lent != 0 &&
-			     q->lender->slots[head].state != VHOSTZC_SLOT_FREE)) {
-			/* The guest re-posted a head we still hold. */
-			q->stats.bad_desc++;
-			continue;
-		}
 		if (unlikely(vzc_ring_walk_fast(&q->vr, &q->memv, head, &c) !=
 			     VZC_WALK_OK || c.total <= q->hdr_len)) {
 			q->stats.bad_desc++;
@@ -544,6 +540,15 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		} else if (ring_low) {
 			q->stats.fallback_ring_low++;
 			fallback = true;
+		} else if (unlikely(q->lender->slots[head].state !=
+				    VHOSTZC_SLOT_FREE)) {
+			/*
+			 * The guest re-posted a head we still hold: never
+			 * return it twice nor touch its slot. (A copied
+			 * duplicate only confuses the guest that sent it.)
+			 */
+			q->stats.bad_desc++;
+			continue;
 		} else {
 			m = rxq_lend(q, &st, &c, len, &fallback);
 			if (fallback)

@@ -225,8 +225,8 @@ vhostzc_lender_create(uint16_t size, int socket)
 	return l;
 }
 
-static void
-gen_release_if_idle(struct vhostzc_lender *l, uint8_t g)
+void
+vhostzc_gen_release_if_idle(struct vhostzc_lender *l, uint8_t g)
 {
 	if (l->gens[g].mg != NULL && l->gens[g].lent == 0 && g != l->cur_gen) {
 		vhostzc_memgen_put(l->gens[g].mg);
@@ -259,20 +259,8 @@ vhostzc_lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
 	}
 	l->cur_gen = g;
 	if (old != VHOSTZC_GEN_NONE)
-		gen_release_if_idle(l, old);
+		vhostzc_gen_release_if_idle(l, old);
 	return g;
-}
-
-/* A lent chain's last mbuf was freed (its head came out of `done`). */
-void
-vhostzc_lender_complete(struct vhostzc_lender *l, uint16_t head)
-{
-	struct vhostzc_slot *s = &l->slots[head];
-
-	s->state = VHOSTZC_SLOT_FREE;
-	l->outstanding--;
-	l->gens[s->gen].lent--;
-	gen_release_if_idle(l, s->gen);
 }
 
 static void
@@ -363,7 +351,7 @@ vhostzc_lender_orphan(struct vhostzc_lender *l)
 
 	l->cur_gen = VHOSTZC_GEN_NONE;
 	for (g = 0; g < VHOSTZC_LEND_GENS; g++)
-		gen_release_if_idle(l, g);
+		vhostzc_gen_release_if_idle(l, g);
 	if (lender_drain(l)) {
 		lender_free(l);
 		return;
