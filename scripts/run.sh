@@ -34,7 +34,7 @@ mkfifo "$dir/be.cmd" "$dir/peer.cmd"
 # Backend: net_vhostzc0 (vhost-user server), forwarding lcore on CPU 0.
 # No -d: EAL loads the installed PMD from its PMD directory.
 # shellcheck disable=SC2046
-dpdk-testpmd --lcores='0@0,1@0' $(vzc_eal_mem) --iova-mode=va --no-pci \
+stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $(vzc_eal_mem) --iova-mode=va --no-pci \
 	--vdev "net_vhostzc0,iface=$dir/vhost.sock" -- -i \
 	--forward-mode=rxonly --total-num-mbufs=16384 \
 	< "$dir/be.cmd" > "$dir/be.log" 2>&1 &
@@ -46,7 +46,7 @@ vzc_wait_for "$dir/be.log" 30 "rxonly packet forwarding" ||
 
 # Peer: virtio-user (the "guest"), sending on CPU 1.
 # shellcheck disable=SC2046
-dpdk-testpmd --lcores='0@1,1@1' $(vzc_eal_mem) --no-pci \
+stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $(vzc_eal_mem) --no-pci \
 	--vdev "net_virtio_user0,path=$dir/vhost.sock,queues=1" -- -i \
 	--forward-mode=txonly --txpkts="$size" --total-num-mbufs=16384 \
 	< "$dir/peer.cmd" > "$dir/peer.log" 2>&1 &

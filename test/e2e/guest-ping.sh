@@ -32,7 +32,7 @@ trap cleanup EXIT
 
 mkfifo "$dir/cmd"
 # shellcheck disable=SC2046
-taskset -c 0 dpdk-testpmd --lcores='0@0,1@0' $(vzc_eal_mem) --iova-mode=va \
+taskset -c 0 stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $(vzc_eal_mem) --iova-mode=va \
 	--no-pci -d "$pmd" --vdev "net_vhostzc0,iface=$dir/sock" -- -i \
 	--forward-mode=icmpecho --total-num-mbufs=8192 \
 	< "$dir/cmd" > "$dir/testpmd.log" 2>&1 &

@@ -1,0 +1,194 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# net_vhostzc against DPDK's net_vhost, on this machine.
+#
+# Two processes: the backend dpdk-testpmd (net_vhostzc0 or net_vhost0,
+# forwarding lcore on CPU 0) and a virtio-user peer dpdk-testpmd (CPU 1).
+# Modes: rxonly (peer txonly), io (both io, peer starts with tx_first) and
+# macswap (backend macswap, peer io with tx_first). For every cell the two
+# drivers alternate (A B A B ...) BENCH_PAIRS times; the report gives
+# medians with min-max. Backend CPU cycles per packet come from testpmd's
+# --record-core-cycles. Then memory per port, and 64 ports in one process.
+#
+# usage: bench.sh [OUTDIR]      (default doc/bench)
+# env:   BENCH_MODES BENCH_SIZES BENCH_PAIRS BENCH_WARMUP BENCH_SECS
+#        BENCH_SKIP_MEM=1 BENCH_SKIP_64=1 BENCH_ZC_ARGS (extra devargs)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/test/lib.sh"
+out=${1:-$top/doc/bench}
+modes=${BENCH_MODES:-rxonly io macswap}
+sizes=${BENCH_SIZES:-64 128 256 512 1024 1518 4096 9000}
+pairs=${BENCH_PAIRS:-3}
+warmup=${BENCH_WARMUP:-2}
+secs=${BENCH_SECS:-3}
+zc_args=${BENCH_ZC_ARGS:-}
+
+VHOSTZC_SKIP_GUEST=1 "$top/scripts/setup.sh" >/dev/null || exit 1
+command -v gnuplot >/dev/null || apt-get install -y -q gnuplot-nox >/dev/null
+BUILD_DIR=$top/build "$top/scripts/build.sh" >/dev/null || exit 1
+meson install -C "$top/build" --quiet >/dev/null || exit 1
+mkdir -p "$out"
+
+dir=$(mktemp -d /run/vhostzc-bench.XXXXXX)
+be= peer=
+cleanup() {
+	exec 3>&- 4>&- 2>/dev/null
+	vzc_kill "$peer" "$be"
+	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+hugemem="--in-memory"
+free_huge=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+[ "${free_huge:-0}" -ge 512 ] || hugemem="--no-huge -m 1024 --no-shconf"
+
+# run_one DRIVER MODE SIZE -> "mpps cycles"
+run_one() {
+	local drv=$1 mode=$2 size=$3 vdev bmode pmode pstart ms=2048
+	if [ "$drv" = vhostzc ]; then
+		vdev="net_vhostzc0,iface=$dir/b.sock$zc_args"
+	else
+		vdev="net_vhost0,iface=$dir/b.sock"
+	fi
+	case $mode in
+	rxonly) bmode=rxonly; pmode=txonly; pstart=start ;;
+	io) bmode=io; pmode=io; pstart="start tx_first 8" ;;
+	macswap) bmode=macswap; pmode=io; pstart="start tx_first 8" ;;
+	esac
+	[ "$size" -gt 1900 ] && ms=10240
+	rm -f "$dir/b.sock" "$dir/be.cmd" "$dir/pe.cmd"
+	mkfifo "$dir/be.cmd" "$dir/pe.cmd"
+	# shellcheck disable=SC2086
+	stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $hugemem --file-prefix=vzcbbe \
+		--iova-mode=va --no-pci --vdev "$vdev" -- -i \
+		--forward-mode=$bmode --record-core-cycles \
+		--total-num-mbufs=32768 \
+		< "$dir/be.cmd" > "$dir/be.log" 2>&1 &
+	be=$!
+	exec 3> "$dir/be.cmd"
+	echo "start" >&3
+	vzc_wait_for "$dir/be.log" 20 "packet forwarding - ports" || return 1
+	# shellcheck disable=SC2086
+	stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $hugemem --single-file-segments \
+		--file-prefix=vzcbpe --no-pci \
+		--vdev "net_virtio_user0,path=$dir/b.sock,queues=1" -- -i \
+		--forward-mode=$pmode --mbuf-size=$ms --txpkts="$size" \
+		--total-num-mbufs=32768 \
+		< "$dir/pe.cmd" > "$dir/pe.log" 2>&1 &
+	peer=$!
+	exec 4> "$dir/pe.cmd"
+	vzc_wait_for "$dir/pe.log" 20 "testpmd>" || return 1
+	echo "$pstart" >&4
+	sleep "$warmup"
+	echo "clear fwd stats all" >&3
+	sleep "$secs"
+	echo "show fwd stats all" >&3
+	vzc_wait_for "$dir/be.log" 10 "cycles/packet" || true
+	echo "quit" >&4
+	echo "quit" >&3
+	exec 3>&- 4>&-
+	wait "$peer" "$be" 2>/dev/null
+	be= peer=
+	awk -v secs="$secs" '
+		/Accumulated forward statistics/ { acc = 1 }
+		acc && /RX-packets:/ { pk = $2; acc = 0 }
+		/cycles\/packet=/ { sub(/.*packet=/, ""); cy = $1 }
+		END { printf "%.4f %s\n", pk / secs / 1e6, cy == "" ? "nan" : cy }
+	' "$dir/be.log"
+}
+
+csv=$out/results.csv
+echo "driver,mode,size,pair,mpps,gbps,cycles_per_packet" > "$csv"
+for mode in $modes; do
+	for size in $sizes; do
+		for p in $(seq 1 "$pairs"); do
+			for drv in vhost vhostzc; do
+				r=$(run_one "$drv" "$mode" "$size") || r="nan nan"
+				set -- $r
+				gbps=$(awk -v m="$1" -v s="$size" 'BEGIN {printf "%.3f", m * s * 8 / 1000}')
+				echo "$drv,$mode,$size,$p,$1,$gbps,$2" | tee -a "$csv"
+			done
+		done
+	done
+done
+
+# Memory: resident and hugepage use per port, queues=1 and 8, no peer.
+mem_csv=$out/memory.csv
+if [ -z "${BENCH_SKIP_MEM:-}" ]; then
+	echo "driver,queues,ports,rss_kib,huge_kib" > "$mem_csv"
+	for drv in vhost vhostzc; do
+		for q in 1 8; do
+			for n in 1 8; do
+				args=()
+				for i in $(seq 0 $((n - 1))); do
+					args+=(--vdev "net_${drv}$i,iface=$dir/m$i.sock,queues=$q")
+				done
+				rm -f "$dir/be.cmd"; mkfifo "$dir/be.cmd"
+				h0=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+				# shellcheck disable=SC2086
+				stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $hugemem --file-prefix=vzcmem \
+					--iova-mode=va --no-pci "${args[@]}" -- -i \
+					--rxq=$q --txq=$q --total-num-mbufs=16384 \
+					< "$dir/be.cmd" > "$dir/mem.log" 2>&1 &
+				be=$!
+				exec 3> "$dir/be.cmd"
+				vzc_wait_for "$dir/mem.log" 30 "testpmd>"
+				sleep 1
+				rss=$(awk '/^VmRSS/ {print $2}' /proc/$be/status)
+				h1=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
+				echo "$drv,$q,$n,$rss,$(( (h0 - h1) * 2048 ))" | tee -a "$mem_csv"
+				echo quit >&3; exec 3>&-; wait "$be"; be=
+			done
+		done
+	done
+fi
+
+# 64 ports of net_vhostzc in one process, each with its own virtio-user
+# peer port (in one peer process), all passing traffic.
+many=$out/64ports.txt
+if [ -z "${BENCH_SKIP_64:-}" ]; then
+	bargs=() pargs=()
+	for i in $(seq 0 63); do
+		bargs+=(--vdev "net_vhostzc$i,iface=$dir/p$i.sock")
+		pargs+=(--vdev "net_virtio_user$i,path=$dir/p$i.sock,queues=1")
+	done
+	rm -f "$dir/be.cmd" "$dir/pe.cmd"; mkfifo "$dir/be.cmd" "$dir/pe.cmd"
+	# shellcheck disable=SC2086
+	stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $hugemem --file-prefix=vzc64b \
+		--iova-mode=va --no-pci "${bargs[@]}" -- -i --forward-mode=rxonly \
+		--total-num-mbufs=131072 < "$dir/be.cmd" > "$dir/b64.log" 2>&1 &
+	be=$!
+	exec 3> "$dir/be.cmd"
+	vzc_wait_for "$dir/b64.log" 60 "testpmd>"
+	echo start >&3
+	# shellcheck disable=SC2086
+	stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $hugemem --single-file-segments \
+		--file-prefix=vzc64p --no-pci "${pargs[@]}" -- -i \
+		--forward-mode=txonly --txpkts=1518 --total-num-mbufs=131072 \
+		< "$dir/pe.cmd" > "$dir/p64.log" 2>&1 &
+	peer=$!
+	exec 4> "$dir/pe.cmd"
+	vzc_wait_for "$dir/p64.log" 120 "testpmd>"
+	echo start >&4
+	sleep 5
+	echo "stop" >&4
+	sleep 1
+	echo "show port stats all" >&3
+	echo "show port xstats all" >&3
+	sleep 3
+	echo quit >&4; echo quit >&3; exec 3>&- 4>&-
+	wait "$peer" "$be" 2>/dev/null; be= peer=
+	awk '
+		/NIC statistics for port/ { port = $(NF - 1) }
+		/RX-packets:.*RX-missed/ { rx[port] = $2 }
+		/^ *rx_zc_packets:/ { zc += $2 }
+		END {
+			n = 0; moving = 0
+			for (p in rx) { n++; if (rx[p] > 0) moving++ }
+			printf "ports: %d, ports that received traffic: %d, zero-copy packets: %d\n", n, moving, zc
+		}' "$dir/b64.log" | tee "$many"
+fi
+
+python3 "$top/scripts/bench_report.py" "$out" "$secs" "$pairs" "$warmup"

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Turn scripts/bench.sh output into doc/bench/results.md and PNG plots.
+
+usage: bench_report.py OUTDIR SECONDS PAIRS WARMUP
+"""
+
+import csv
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+
+def cmd(*args):
+    try:
+        return subprocess.run(args, capture_output=True, text=True,
+                              check=False).stdout.strip()
+    except OSError:
+        return ""
+
+
+def med(vals):
+    vals = [v for v in vals if v == v]  # drop NaN
+    if not vals:
+        return float("nan"), float("nan"), float("nan")
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def fmt(t, digits=2):
+    m, lo, hi = t
+    if m != m:
+        return "n/a"
+    return f"{m:.{digits}f} ({lo:.{digits}f}-{hi:.{digits}f})"
+
+
+def ratio(a, b):
+    return a / b if b and a == a and b == b else float("nan")
+
+
+def main():
+    out, secs, pairs, warmup = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
+    cells = {}
+    for r in rows:
+        key = (r["mode"], int(r["size"]), r["driver"])
+        c = cells.setdefault(key, {"mpps": [], "cyc": []})
+        c["mpps"].append(float(r["mpps"]))
+        c["cyc"].append(float(r["cycles_per_packet"]))
+    modes = []
+    for r in rows:
+        if r["mode"] not in modes:
+            modes.append(r["mode"])
+    sizes = sorted({k[1] for k in cells})
+
+    lines = []
+    cpu = ""
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    lines += [
+        "# net_vhostzc vs net_vhost: benchmark results",
+        "",
+        "Produced by `scripts/bench.sh` (raw numbers: `results.csv`, "
+        "`memory.csv`, `64ports.txt`).",
+        "",
+        f"- Machine: {cpu}, {os.cpu_count()} CPUs, Linux {platform.release()}",
+        f"- DPDK: {cmd('pkg-config', '--modversion', 'libdpdk')} (Debian)",
+        f"- net_vhostzc: {open(os.path.join(os.path.dirname(__file__), '..', 'VERSION')).read().strip()}, default devargs",
+        f"- Each cell: {pairs} pairs of runs, drivers alternating; "
+        f"{warmup} s warm-up, {secs} s measured; median (min-max).",
+        "- Backend: `dpdk-testpmd --lcores=0@0,1@0 --iova-mode=va "
+        "--vdev net_vhostzc0,iface=SOCK` (or `net_vhost0`), "
+        "`--record-core-cycles`; peer: `dpdk-testpmd --lcores=0@1,1@1 "
+        "--vdev net_virtio_user0,path=SOCK` "
+        "(rxonly: peer txonly; io: both io, `start tx_first 8`; "
+        "macswap: backend macswap, peer io).",
+        "- Mpps: packets the backend received per second; Gbit/s: "
+        "Mpps x frame size x 8; cycles/packet: backend forwarding "
+        "lcore, from testpmd.",
+        "",
+    ]
+    for mode in modes:
+        lines += [f"## {mode}", "",
+                  "| size | net_vhost Mpps | net_vhostzc Mpps | Mpps ratio "
+                  "| net_vhost Gbit/s | net_vhostzc Gbit/s "
+                  "| net_vhost cyc/pkt | net_vhostzc cyc/pkt "
+                  "| cyc/pkt ratio |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for s in sizes:
+            a = cells.get((mode, s, "vhost"))
+            b = cells.get((mode, s, "vhostzc"))
+            if a is None or b is None:
+                continue
+            am, bm = med(a["mpps"]), med(b["mpps"])
+            ac, bc = med(a["cyc"]), med(b["cyc"])
+            ag = tuple(x * s * 8 / 1000 for x in am)
+            bg = tuple(x * s * 8 / 1000 for x in bm)
+            lines.append(
+                f"| {s} | {fmt(am)} | {fmt(bm)} | {ratio(bm[0], am[0]):.2f} "
+                f"| {fmt(ag, 1)} | {fmt(bg, 1)} | {fmt(ac, 0)} | {fmt(bc, 0)} "
+                f"| {ratio(bc[0], ac[0]):.2f} |")
+        lines.append("")
+
+    def get(mode, size, drv, what):
+        c = cells.get((mode, size, drv))
+        return med(c[what])[0] if c else float("nan")
+
+    targets = [
+        ("rxonly cyc/pkt ratio at 64 B", "<= 1.00",
+         ratio(get("rxonly", 64, "vhostzc", "cyc"), get("rxonly", 64, "vhost", "cyc")), 1.00, "le"),
+        ("rxonly cyc/pkt ratio at 1518 B", "<= 0.35",
+         ratio(get("rxonly", 1518, "vhostzc", "cyc"), get("rxonly", 1518, "vhost", "cyc")), 0.35, "le"),
+        ("rxonly cyc/pkt ratio at 9000 B", "<= 0.15",
+         ratio(get("rxonly", 9000, "vhostzc", "cyc"), get("rxonly", 9000, "vhost", "cyc")), 0.15, "le"),
+        ("net_vhostzc rxonly cyc/pkt 9000 B / 64 B", "<= 1.30",
+         ratio(get("rxonly", 9000, "vhostzc", "cyc"), get("rxonly", 64, "vhostzc", "cyc")), 1.30, "le"),
+        ("io Mpps ratio at 64 B", ">= 1.00",
+         ratio(get("io", 64, "vhostzc", "mpps"), get("io", 64, "vhost", "mpps")), 1.00, "ge"),
+        ("io Mpps ratio at 1518 B", ">= 1.40",
+         ratio(get("io", 1518, "vhostzc", "mpps"), get("io", 1518, "vhost", "mpps")), 1.40, "ge"),
+    ]
+    lines += ["## Targets", "", "| target | wanted | measured | met |",
+              "|---|---|---:|---|"]
+    for name, want, val, lim, op in targets:
+        met = "n/a" if val != val else (
+            "yes" if (val <= lim if op == "le" else val >= lim) else "no")
+        lines.append(f"| {name} | {want} | {val:.2f} | {met} |")
+    lines.append("")
+
+    mem = os.path.join(out, "memory.csv")
+    if os.path.exists(mem):
+        m = {}
+        for r in csv.DictReader(open(mem)):
+            m[(r["driver"], int(r["queues"]), int(r["ports"]))] = (
+                int(r["rss_kib"]), int(r["huge_kib"]))
+        lines += ["## Memory per port (no front-end attached)", "",
+                  "Difference between 8 ports and 1 port, divided by 7.", "",
+                  "| driver | queues | RSS KiB/port | hugepage KiB/port |",
+                  "|---|---:|---:|---:|"]
+        for drv in ("vhost", "vhostzc"):
+            for q in (1, 8):
+                a, b = m.get((drv, q, 1)), m.get((drv, q, 8))
+                if a and b:
+                    lines.append(f"| net_{drv} | {q} | {(b[0] - a[0]) / 7:.0f} "
+                                 f"| {(b[1] - a[1]) / 7:.0f} |")
+        lines += ["", "Once a front-end attaches, net_vhostzc also allocates "
+                  "per receive queue a lending table of one 64-byte slot per "
+                  "ring entry plus a completion ring (about 20 KiB for a "
+                  "256-entry ring) and maps the guest memory a second time "
+                  "(virtual address space only: the pages are shared).", ""]
+    many = os.path.join(out, "64ports.txt")
+    if os.path.exists(many):
+        lines += ["## 64 ports in one process", "",
+                  "One backend testpmd with net_vhostzc0..63, one peer "
+                  "testpmd with 64 virtio-user ports sending 1518 B for 5 s:",
+                  "", "    " + open(many).read().strip(), ""]
+
+    # Plots.
+    plots = [
+        ("rxonly_cycles.png", "rxonly: backend CPU cycles per packet",
+         "cycles/packet", "rxonly", "cyc"),
+        ("io_mpps.png", "io loopback: Mpps", "Mpps", "io", "mpps"),
+        ("macswap_mpps.png", "macswap: Mpps", "Mpps", "macswap", "mpps"),
+    ]
+    for png, title, ylabel, mode, what in plots:
+        if mode not in modes:
+            continue
+        dat = os.path.join(out, f".{mode}.dat")
+        with open(dat, "w") as f:
+            for s in sizes:
+                f.write(f"{s} {get(mode, s, 'vhost', what)} "
+                        f"{get(mode, s, 'vhostzc', what)}\n")
+        gp = (f"set terminal png size 800,500; set output '{os.path.join(out, png)}';"
+              f"set title '{title}'; set xlabel 'packet size (bytes)';"
+              f"set ylabel '{ylabel}'; set logscale x 2; set grid;"
+              f"set key top left;"
+              f"plot '{dat}' using 1:2 with linespoints title 'net_vhost',"
+              f" '{dat}' using 1:3 with linespoints title 'net_vhostzc'")
+        subprocess.run(["gnuplot", "-e", gp], check=False)
+        os.unlink(dat)
+        lines.append(f"![{title}]({png})")
+        lines.append("")
+
+    open(os.path.join(out, "results.md"), "w").write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
