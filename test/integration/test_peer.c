@@ -94,11 +94,12 @@ make_pkt(struct rte_mempool *pool, uint32_t len, uint32_t seg, uint32_t seq)
 }
 
 static int
-port_setup(uint16_t port, struct rte_mempool *rx_pool)
+port_setup(uint16_t port, struct rte_mempool *rx_pool, uint64_t rx_offloads)
 {
 	struct rte_eth_conf conf = { 0 };
 
 	conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	conf.rxmode.offloads = rx_offloads;
 	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
 	    rte_eth_rx_queue_setup(port, 0, RING, SOCKET_ID_ANY, NULL,
 				   rx_pool) != 0 ||
@@ -124,7 +125,7 @@ xstat(const char *name)
  */
 static uint32_t
 transfer(uint16_t tx_port, struct rte_mempool *tx_pool, uint16_t rx_port,
-	 uint32_t len, uint32_t seg, uint32_t count)
+	 uint32_t len, uint32_t seg, uint32_t count, uint16_t max_segs)
 {
 	uint32_t sent = 0, got = 0, good = 0, expect = 0;
 	uint64_t deadline = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
@@ -150,7 +151,8 @@ transfer(uint16_t tx_port, struct rte_mempool *tx_pool, uint16_t rx_port,
 		for (i = 0; i < n; i++) {
 			uint32_t seq;
 
-			if (check_pkt(pkts[i], len, &seq) && seq == expect)
+			if (check_pkt(pkts[i], len, &seq) && seq == expect &&
+			    (max_segs == 0 || pkts[i]->nb_segs <= max_segs))
 				good++;
 			else
 				fprintf(stderr, "packet %u of %u B corrupted or out of order\n",
@@ -181,15 +183,19 @@ wait_link(uint16_t port)
 int
 main(int argc, char **argv)
 {
+	/* zc: lent with RX scatter (head + guest segments); zc_linear: lent
+	 * without it (one segment, so only one-piece payloads).
+	 */
 	static const struct {
 		uint32_t len, seg;
-		bool zc;
+		bool zc, zc_linear;
 	} cases[] = {
-		{ 64, 64, false },
-		{ 1518, 1518, true },
-		{ 9000, 9000, true },
-		{ 3000, 1000, true },	/* three segments: an indirect chain */
+		{ 64, 64, false, false },
+		{ 1518, 1518, true, true },
+		{ 9000, 9000, true, true },
+		{ 3000, 1000, true, false },	/* three segments: indirect */
 	};
+	bool scatter = getenv("VZC_RX_SCATTER") != NULL;
 	struct rte_eth_dev_info info;
 	uint64_t zc_expected = 0, copy_expected = 0;
 	uint16_t port;
@@ -226,18 +232,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "mempool creation failed\n");
 		return 1;
 	}
-	CHECK(port_setup(be_port, be_rx_pool) == 0, "backend port starts");
-	CHECK(port_setup(peer_port, peer_rx_pool) == 0, "peer port starts");
+	CHECK(port_setup(be_port, be_rx_pool,
+			 scatter ? RTE_ETH_RX_OFFLOAD_SCATTER : 0) == 0,
+	      "backend port starts");
+	CHECK(port_setup(peer_port, peer_rx_pool, 0) == 0, "peer port starts");
 	CHECK(wait_link(be_port), "backend link up once the peer is there");
 
 	/* Peer TX -> our RX, the zero-copy direction. */
 	for (i = 0; i < RTE_DIM(cases); i++) {
+		/* Without scatter, anything lent must be one segment. */
 		uint32_t good = transfer(peer_port, peer_tx_pool, be_port,
-					 cases[i].len, cases[i].seg, PER_SIZE);
+					 cases[i].len, cases[i].seg, PER_SIZE,
+					 scatter || !cases[i].zc_linear ? 0 : 1);
 
 		CHECK(good == PER_SIZE, "%u B x %u: %u intact", cases[i].len,
 		      PER_SIZE, good);
-		if (cases[i].zc)
+		if (scatter ? cases[i].zc : cases[i].zc_linear)
 			zc_expected += PER_SIZE;
 		else
 			copy_expected += PER_SIZE;
@@ -257,7 +267,7 @@ main(int argc, char **argv)
 	/* Our TX -> peer RX, through the vhost library's enqueue. */
 	for (i = 0; i < RTE_DIM(cases); i++) {
 		uint32_t good = transfer(be_port, be_tx_pool, peer_port,
-					 cases[i].len, 2048 - 128, PER_SIZE);
+					 cases[i].len, 2048 - 128, PER_SIZE, 0);
 
 		CHECK(good == PER_SIZE, "tx %u B x %u: %u intact", cases[i].len,
 		      PER_SIZE, good);

@@ -169,7 +169,9 @@ wait_link(bool up, unsigned int secs)
 static bool
 is_zc(const struct rte_mbuf *m)
 {
-	return m->nb_segs > 1 && RTE_MBUF_HAS_EXTBUF(m->next);
+	/* Linear layout (no RX scatter here): one extbuf segment. */
+	return RTE_MBUF_HAS_EXTBUF(m) ||
+		(m->next != NULL && RTE_MBUF_HAS_EXTBUF(m->next));
 }
 
 /*

@@ -225,6 +225,49 @@ test_copy_and_zc(void)
 	free_rxq(q);
 }
 
+/*
+ * Without RX scatter: one-piece payloads are lent as one extbuf segment
+ * with the virtio-net header's bytes as headroom; anything else is copied.
+ */
+static void
+test_linear(void)
+{
+	struct vhostzc_rxq *q = make_rxq(RING / 2);
+	struct rte_mbuf *pkts[3];
+	uint8_t *b = buf_of(7);
+	uint32_t i;
+
+	q->linear = true;
+	post_pkt(5, 1518, 50);
+	post_pkt(6, 9000, 51);
+	/* head 7: header and payload in two descriptors, payload split. */
+	memset(b, 0, HDR);
+	for (i = 0; i < 2000; i++)
+		b[HDR + i] = pattern(52, i);
+	desc[7] = (struct vzc_desc){ gpa_of(b), HDR + 1000, VZC_DESC_F_NEXT, 8 };
+	desc[8] = (struct vzc_desc){ gpa_of(b + HDR + 1000), 1000, 0, 0 };
+	avail->ring[avail->idx++ % RING] = 7;
+
+	CHECK(rx_all(q, pkts, 3) == 3, "received");
+	CHECK(pkt_ok(pkts[0], 1518, 50) && pkt_ok(pkts[1], 9000, 51) &&
+	      pkt_ok(pkts[2], 2000, 52), "bytes");
+	CHECK(pkts[0]->nb_segs == 1 && RTE_MBUF_HAS_EXTBUF(pkts[0]) &&
+	      pkts[1]->nb_segs == 1 && RTE_MBUF_HAS_EXTBUF(pkts[1]),
+	      "one guest segment each");
+	CHECK(rte_pktmbuf_headroom(pkts[0]) == HDR &&
+	      rte_pktmbuf_mtod(pkts[0], uint8_t *) ==
+	      host_of(q, buf_of(5) + HDR), "payload in place, header as headroom");
+	CHECK(!RTE_MBUF_HAS_EXTBUF(pkts[2]) && q->stats.copied_pkts == 1 &&
+	      q->stats.zc_pkts == 2, "a two-piece payload is copied");
+	rte_pktmbuf_free(pkts[1]);
+	rte_pktmbuf_free(pkts[0]);
+	rte_pktmbuf_free(pkts[2]);
+	vhostzc_rxq_reclaim_and_publish(q);
+	CHECK(used->idx == 3 && q->lent == 0, "all back");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	free_rxq(q);
+}
+
 /* Chains and indirect tables become mbuf chains with the bytes intact. */
 static void
 test_chains(void)
@@ -525,6 +568,7 @@ main(int argc, char **argv)
 
 	test_copy_and_zc();
 	test_chains();
+	test_linear();
 	test_cap();
 	test_ring_low();
 	test_malformed();

@@ -183,6 +183,14 @@ apply_offloads(struct rte_eth_dev *dev)
 			       RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) == 0;
 		q->vlan_strip = (conf->rxmode.offloads &
 				 RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0;
+		/*
+		 * Without RX scatter an application may only be given
+		 * one-segment packets (Open vSwitch, for one): lend whole
+		 * payloads as single extbuf mbufs instead of a host-owned
+		 * head plus guest segments.
+		 */
+		q->linear = (conf->rxmode.offloads &
+			     RTE_ETH_RX_OFFLOAD_SCATTER) == 0;
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct vhostzc_txq *q = dev->data->tx_queues[i];
@@ -206,6 +214,7 @@ vhostzc_dev_start(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&in->ctl);
 	in->started = true;
 	vhostzc_queues_sync(in);
+	vhostzc_txqs_update(in);
 	pthread_mutex_unlock(&in->ctl);
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
@@ -229,7 +238,10 @@ vhostzc_dev_stop(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&in->ctl);
 	in->started = false;
 	vhostzc_queues_detach_all(in, false);
+	vhostzc_txqs_update(in);
 	pthread_mutex_unlock(&in->ctl);
+	/* Not under in->ctl: a burst may be waiting on the vhost thread. */
+	vhostzc_txqs_quiesce(in);
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;

@@ -161,6 +161,7 @@ struct vhostzc_rxq {
 	bool zc;		/* zero-copy allowed on this attachment */
 	bool sw_csum;
 	bool vlan_strip;
+	bool linear;		/* no RX scatter: one segment per packet */
 	int callfd;
 	int vid;
 	uint16_t vring_idx;
@@ -180,8 +181,8 @@ struct vhostzc_txq_stats {
 
 /* Transmit queue: packets to the guest (its RX virtqueue 2q). */
 struct vhostzc_txq {
-	rte_spinlock_t lock;
-	bool ready;
+	rte_spinlock_t lock;	/* held by a burst; see vhostzc_txqs_quiesce */
+	VZC_ATOMIC(bool) ready;
 	bool vlan_insert;
 	int vid;
 	struct vhostzc_rxq *rxq;	/* same-index rx queue, for housekeeping */
@@ -271,5 +272,7 @@ int vhostzc_vhost_register(struct vhostzc_internal *in);
 void vhostzc_vhost_unregister(struct vhostzc_internal *in);
 void vhostzc_queues_sync(struct vhostzc_internal *in);
 void vhostzc_queues_detach_all(struct vhostzc_internal *in, bool stop);
+void vhostzc_txqs_update(struct vhostzc_internal *in);
+void vhostzc_txqs_quiesce(struct vhostzc_internal *in);
 
 #endif /* VHOSTZC_H */

@@ -351,6 +351,64 @@ rxq_lend(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 	return mb[0];
 }
 
+/*
+ * Linear layout, for applications that did not enable
+ * RTE_ETH_RX_OFFLOAD_SCATTER and so must get one segment per packet: the
+ * whole payload as a single extbuf mbuf over the guest buffer. Possible
+ * when the payload is one host-contiguous piece (after the virtio-net
+ * header, in the same piece or its own descriptor). The headroom is the
+ * header's own bytes when it precedes the payload in the same piece (12),
+ * else none; headers stay in guest memory (see the docs). NULL with
+ * *fallback set when the packet should be copied; NULL alone when out of
+ * mbufs.
+ */
+static struct rte_mbuf *
+rxq_lend_linear(struct vhostzc_rxq *q, struct rx_stash *st,
+		const struct vzc_chain *c, uint32_t len, bool *fallback)
+{
+	struct vhostzc_lender *l = q->lender;
+	struct vhostzc_slot *slot = &l->slots[c->head];
+	int gen = vhostzc_lender_gen(l, q->mem);
+	const struct vzc_iov *piece;
+	struct rte_mbuf *m;
+	uint16_t headroom;
+
+	if (c->niov == 1) {
+		piece = &c->iov[0];
+		headroom = q->hdr_len;
+	} else if (c->niov == 2 && c->iov[0].len == q->hdr_len) {
+		piece = &c->iov[1];
+		headroom = 0;
+	} else {
+		*fallback = true;
+		return NULL;
+	}
+	if (unlikely(gen < 0 || piece->len > UINT16_MAX)) {
+		*fallback = true;
+		return NULL;
+	}
+	if (unlikely(stash_take(q, st, &m, 1) != 0))
+		return NULL;
+	rte_pktmbuf_attach_extbuf(m, piece->base,
+				  q->mem->iova_va ?
+				  (rte_iova_t)(uintptr_t)piece->base : RTE_BAD_IOVA,
+				  (uint16_t)piece->len, &slot->shinfo);
+	m->data_off = headroom;
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	m->port = q->port_id;
+
+	/* As in rxq_lend: plain stores, the slot is ours alone. */
+	rte_mbuf_ext_refcnt_set(&slot->shinfo, 1);
+	slot->gen = (uint8_t)gen;
+	slot->state = VHOSTZC_SLOT_LENT;
+	l->gens[gen].lent++;
+	l->outstanding++;
+	q->lent++;
+	q->stats.zc_pkts++;
+	return m;
+}
+
 /* Complete an L4 checksum the guest left to us (virtio NEEDS_CSUM). */
 static void
 rx_sw_csum(struct rte_mbuf *m, const struct rte_net_hdr_lens *hl,
@@ -504,7 +562,7 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	rxq_prefetch(q, avail);
 
 	st.next = 0;
-	st.n = zc_possible ? 2 * avail : avail;
+	st.n = zc_possible && !q->linear ? 2 * avail : avail;
 	if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, st.m, st.n) != 0))
 		st.n = 0;	/* per packet, as far as the pool goes */
 
@@ -540,6 +598,10 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		} else if (ring_low) {
 			q->stats.fallback_ring_low++;
 			fallback = true;
+		} else if (q->linear && (q->vlan_strip || (q->sw_csum &&
+			   (h.flags & VZC_NET_HDR_F_NEEDS_CSUM) != 0))) {
+			/* Would rewrite bytes that are guest memory: copy. */
+			fallback = true;
 		} else if (unlikely(q->lender->slots[head].state !=
 				    VHOSTZC_SLOT_FREE)) {
 			/*
@@ -550,7 +612,9 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			q->stats.bad_desc++;
 			continue;
 		} else {
-			m = rxq_lend(q, &st, &c, len, &fallback);
+			m = q->linear ?
+				rxq_lend_linear(q, &st, &c, len, &fallback) :
+				rxq_lend(q, &st, &c, len, &fallback);
 			if (fallback)
 				q->stats.fallback_map++;
 		}
@@ -612,7 +676,8 @@ vhostzc_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 	if (!rte_spinlock_trylock(&q->lock))
 		return 0;
-	if (unlikely(!q->ready))
+	/* Acquire: pairs with the release in vhostzc_txqs_update (vid). */
+	if (unlikely(!vzc_atomic_load(&q->ready, VZC_ACQUIRE)))
 		goto out;
 
 	if (q->vlan_insert) {

@@ -225,14 +225,56 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 	return 0;
 }
 
-static void
-txq_set(struct vhostzc_txq *q, int vid, bool ready)
+/*
+ * Transmit queues and locking. rte_vhost_enqueue_burst takes the library's
+ * per-ring lock, and the library holds every ring lock while it calls our
+ * message hooks and vring_state_changed. So nothing that can run inside
+ * those (or hold in->ctl, which they take) may wait for a transmit burst:
+ * that is the classic ABBA. Transmit needs no pausing around messages (the
+ * library's own locks cover its rings); it only has to stop using a vid
+ * that is going away. vhostzc_txqs_update() flips the queues' ready flags
+ * (in->ctl held, never waits); vhostzc_txqs_quiesce() then waits for a
+ * burst in progress, with no lock held, from destroy_device (the library
+ * holds no ring lock there) or the application's own thread.
+ */
+void
+vhostzc_txqs_update(struct vhostzc_internal *in)
 {
-	rte_spinlock_lock(&q->lock);
-	q->vid = vid;
-	q->vring_idx = q->queue_id * 2;
-	q->ready = ready;
-	rte_spinlock_unlock(&q->lock);
+	struct rte_eth_dev_data *data = in->eth_dev->data;
+	bool ready = in->started && in->running;
+	uint16_t i;
+
+	for (i = 0; i < data->nb_tx_queues; i++) {
+		struct vhostzc_txq *q = data->tx_queues[i];
+
+		if (q == NULL)
+			continue;
+		if (ready)
+			q->vid = in->vid;
+		/* Release: a burst that sees ready also sees this vid. */
+		vzc_atomic_store(&q->ready, ready, VZC_RELEASE);
+	}
+}
+
+void
+vhostzc_txqs_quiesce(struct vhostzc_internal *in)
+{
+	struct rte_eth_dev_data *data = in->eth_dev->data;
+	uint16_t i;
+
+	for (i = 0; i < data->nb_tx_queues; i++) {
+		struct vhostzc_txq *q = data->tx_queues[i];
+
+		/*
+		 * A burst that took the lock before ready went false may
+		 * still be in the library with the old vid: wait it out.
+		 * Later ones take the lock after us and see ready false.
+		 */
+		if (q != NULL) {
+			rte_spinlock_lock(&q->lock);
+			rte_spinlock_unlock(&q->lock);
+		}
+	}
 }
 
 static bool
@@ -243,7 +285,9 @@ vring_wanted(struct vhostzc_internal *in, uint16_t vring_idx)
 		in->vring_enabled[vring_idx];
 }
 
-/* Attach every queue that should run, pause every one that should not. */
+/* Attach every receive queue that should run, pause every one that should
+ * not. Never waits for anything but a receive burst in progress.
+ */
 void
 vhostzc_queues_sync(struct vhostzc_internal *in)
 {
@@ -262,18 +306,13 @@ vhostzc_queues_sync(struct vhostzc_internal *in)
 			rxq_pause(q);
 		}
 	}
-	for (i = 0; i < data->nb_tx_queues; i++) {
-		struct vhostzc_txq *q = data->tx_queues[i];
-
-		if (q != NULL)
-			txq_set(q, in->vid, vring_wanted(in, i * 2));
-	}
 }
 
 /*
- * stop == true: the front-end is gone or the rings are being reset; lent
- * chains can never be returned to these rings, so the lenders are orphaned
- * and our memory mappings released (lent mbufs keep their own references).
+ * Pause every receive queue. stop == true: the front-end is gone or the
+ * rings are being reset; lent chains can never be returned to these
+ * rings, so the lenders are orphaned and our memory mappings released
+ * (lent mbufs keep their own references).
  */
 void
 vhostzc_queues_detach_all(struct vhostzc_internal *in, bool stop)
@@ -290,12 +329,6 @@ vhostzc_queues_detach_all(struct vhostzc_internal *in, bool stop)
 			rxq_detach(q);
 		else
 			rxq_pause(q);
-	}
-	for (i = 0; i < data->nb_tx_queues; i++) {
-		struct vhostzc_txq *q = data->tx_queues[i];
-
-		if (q != NULL)
-			txq_set(q, in->vid, false);
 	}
 }
 
@@ -447,6 +480,7 @@ vhostzc_new_device(int vid)
 	in->paused = false;
 	in->connects++;
 	vhostzc_queues_sync(in);
+	vhostzc_txqs_update(in);
 	pthread_mutex_unlock(&in->ctl);
 
 	VHOSTZC_LOG(INFO, "port %u: device %d running, %u rings",
@@ -465,12 +499,15 @@ vhostzc_destroy_device(int vid)
 	pthread_mutex_lock(&in->ctl);
 	in->running = false;
 	vhostzc_queues_detach_all(in, true);
+	vhostzc_txqs_update(in);
 	if (in->mem != NULL) {
 		vhostzc_memgen_put(in->mem);
 		in->mem = NULL;
 	}
 	memset(in->vring_enabled, 0, sizeof(in->vring_enabled));
 	pthread_mutex_unlock(&in->ctl);
+	/* No ring lock is held here: safe to wait for transmit bursts. */
+	vhostzc_txqs_quiesce(in);
 
 	VHOSTZC_LOG(INFO, "port %u: device %d stopped", in->port_id, vid);
 	lsc_event(in, false);
