@@ -44,5 +44,5 @@ fi
 # shellcheck disable=SC2086
 # VZC_PRELOAD: a driver to load before ours (to prove name claiming).
 preload=${VZC_PRELOAD:+-d $VZC_PRELOAD}
-"$bin" -l 0 --iova-mode=va --no-pci $mem $preload -d "$pmd" \
+"$bin" -l "${VZC_LCORES:-0}" --iova-mode=va --no-pci $mem $preload -d "$pmd" \
 	--log-level=lib.eal:error --log-level=lib.vhost.config:error "$@"

@@ -17,6 +17,8 @@
  *   client    our port is the vhost-user client; the server peer dies and
  *             comes back 5 times
  *   hold      keep every received mbuf for 3 s while the peer sends
+ *   churn     forward on a second lcore while the peer closes and reopens
+ *             its port 10 times (needs -l 0-1)
  * Environment: VZC_SOCK_DIR, VZC_PEER_BIN, VZC_PEER_MEM (peer EAL memory
  * arguments), VZC_HUGE=1 when hugepages are in use.
  */
@@ -35,6 +37,8 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
 
 #include "../unit/vzc_test.h"
@@ -137,6 +141,33 @@ wait_marker(const char *log, const char *m, unsigned int secs)
 			return true;
 		/* Keep the datapath polled meanwhile. */
 		rte_eth_rx_burst(port, 0, NULL, 0);
+		rte_delay_ms(5);
+	}
+	return false;
+}
+
+/* Like wait_marker, for the count-th occurrence; polls nothing itself. */
+static bool
+wait_marker_count(const char *log, const char *m, unsigned int count,
+		  unsigned int secs)
+{
+	uint64_t end = now_ms() + secs * 1000ULL;
+
+	while (now_ms() < end) {
+		char buf[65536], *p;
+		unsigned int n = 0;
+		size_t len;
+		FILE *f = fopen(log, "r");
+
+		if (f != NULL) {
+			len = fread(buf, 1, sizeof(buf) - 1, f);
+			buf[len] = '\0';
+			fclose(f);
+			for (p = strstr(buf, m); p != NULL; p = strstr(p + 1, m))
+				n++;
+			if (n >= count)
+				return true;
+		}
 		rte_delay_ms(5);
 	}
 	return false;
@@ -402,6 +433,64 @@ scenario_client(unsigned int cycles)
 	}
 }
 
+/*
+ * Forward (rx -> tx, as testpmd io does) on a second lcore while the peer
+ * closes and reopens its port ten times: every close disables and stops
+ * the rings under traffic. Any wait between a transmit burst (inside the
+ * vhost library, on its ring lock) and the control path (holding that
+ * lock while it calls our hooks) would hang here.
+ */
+static volatile bool fwd_stop;
+
+static int
+forward_loop(void *arg __rte_unused)
+{
+	struct rte_mbuf *pkts[32];
+
+	while (!fwd_stop) {
+		uint16_t n = rte_eth_rx_burst(port, 0, pkts, RTE_DIM(pkts));
+		uint16_t sent = rte_eth_tx_burst(port, 0, pkts, n);
+
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+	return 0;
+}
+
+static void
+scenario_churn(unsigned int cycles)
+{
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0), c;
+	struct rte_eth_stats st;
+	uint64_t last = 0;
+	char log[300], marker_after[64];
+	pid_t pid = peer_start("", NULL, log, sizeof(log));
+
+	CHECK(lcore < RTE_MAX_LCORE, "a second lcore");
+	if (lcore >= RTE_MAX_LCORE)
+		return;
+	CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30), "peer up");
+	fwd_stop = false;
+	rte_eal_remote_launch(forward_loop, NULL, lcore);
+	for (c = 0; c < cycles; c++) {
+		snprintf(marker_after, sizeof(marker_after), "PEER-SCRIBBLED");
+		rte_delay_ms(200);
+		kill(pid, SIGUSR2);
+		/* The marker repeats; wait for one more occurrence. */
+		CHECK(wait_marker_count(log, marker_after, c + 1, 30),
+		      "cycle %u: close and reopen completed", c);
+		rte_delay_ms(300);
+		rte_eth_stats_get(port, &st);
+		CHECK(st.opackets > last, "cycle %u: forwarding continues "
+		      "(%" PRIu64 " sent)", c, st.opackets);
+		last = st.opackets;
+	}
+	fwd_stop = true;
+	rte_eal_wait_lcore(lcore);
+	peer_stop(pid, SIGTERM);
+	rte_eth_rx_burst(port, 0, NULL, 0);
+	CHECK(rte_mempool_full(pool), "pool full");
+}
+
 static void
 scenario_hold(void)
 {
@@ -446,7 +535,7 @@ main(int argc, char **argv)
 	eal = rte_eal_init(argc, argv);
 	if (eal < 0 || argc - eal < 2 || getenv("VZC_SOCK_DIR") == NULL ||
 	    getenv("VZC_PEER_BIN") == NULL || getenv("VZC_PEER_MEM") == NULL) {
-		fprintf(stderr, "usage: test_robust EAL -- kill|memtable|scribble|client|hold\n");
+		fprintf(stderr, "usage: test_robust EAL -- kill|memtable|scribble|client|hold|churn\n");
 		return 1;
 	}
 	scenario = argv[eal + 1];
@@ -474,6 +563,8 @@ main(int argc, char **argv)
 		scenario_client(5);
 	else if (strcmp(scenario, "hold") == 0)
 		scenario_hold();
+	else if (strcmp(scenario, "churn") == 0)
+		scenario_churn(10);
 	else
 		CHECK(false, "unknown scenario %s", scenario);
 
