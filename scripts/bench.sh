@@ -14,6 +14,7 @@
 # usage: bench.sh [OUTDIR]      (default doc/bench)
 # env:   BENCH_MODES BENCH_SIZES BENCH_PAIRS BENCH_WARMUP BENCH_SECS
 #        BENCH_SKIP_MEM=1 BENCH_SKIP_64=1 BENCH_ZC_ARGS (extra devargs)
+#        BENCH_SKIP_MATRIX=1 (keep OUTDIR/results.csv, redo the rest)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/test/lib.sh"
@@ -79,28 +80,34 @@ run_one() {
 		< "$dir/pe.cmd" > "$dir/pe.log" 2>&1 &
 	peer=$!
 	exec 4> "$dir/pe.cmd"
-	vzc_wait_for "$dir/pe.log" 20 "testpmd>" || return 1
+	# The prompt has no newline (unflushed): wait for the line before it.
+	vzc_wait_for "$dir/pe.log" 20 "Checking link statuses" || return 1
+	sleep 0.5
 	echo "$pstart" >&4
 	sleep "$warmup"
 	echo "clear fwd stats all" >&3
 	sleep "$secs"
 	echo "show fwd stats all" >&3
-	vzc_wait_for "$dir/be.log" 10 "cycles/packet" || true
+	vzc_wait_for "$dir/be.log" 10 "Accumulated forward statistics" || true
+	sleep 0.3
 	echo "quit" >&4
 	echo "quit" >&3
 	exec 3>&- 4>&-
 	wait "$peer" "$be" 2>/dev/null
 	be= peer=
+	# The first statistics block is the measured window ("show fwd
+	# stats"); the cycles line follows it (or the one printed at quit).
 	awk -v secs="$secs" '
-		/Accumulated forward statistics/ { acc = 1 }
+		/Accumulated forward statistics/ && !seen { acc = 1; seen = 1 }
 		acc && /RX-packets:/ { pk = $2; acc = 0 }
-		/cycles\/packet=/ { sub(/.*packet=/, ""); cy = $1 }
+		seen && cy == "" && /cycles\/packet=/ { sub(/.*packet=/, ""); cy = $1 }
 		END { printf "%.4f %s\n", pk / secs / 1e6, cy == "" ? "nan" : cy }
 	' "$dir/be.log"
 }
 
 csv=$out/results.csv
-echo "driver,mode,size,pair,mpps,gbps,cycles_per_packet" > "$csv"
+[ -n "${BENCH_SKIP_MATRIX:-}" ] && modes=
+[ -n "$modes" ] && echo "driver,mode,size,pair,mpps,gbps,cycles_per_packet" > "$csv"
 for mode in $modes; do
 	for size in $sizes; do
 		for p in $(seq 1 "$pairs"); do
@@ -134,7 +141,7 @@ if [ -z "${BENCH_SKIP_MEM:-}" ]; then
 					< "$dir/be.cmd" > "$dir/mem.log" 2>&1 &
 				be=$!
 				exec 3> "$dir/be.cmd"
-				vzc_wait_for "$dir/mem.log" 30 "testpmd>"
+				vzc_wait_for "$dir/mem.log" 30 "Checking link statuses"
 				sleep 1
 				rss=$(awk '/^VmRSS/ {print $2}' /proc/$be/status)
 				h1=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
@@ -146,11 +153,16 @@ if [ -z "${BENCH_SKIP_MEM:-}" ]; then
 fi
 
 # 64 ports of net_vhostzc in one process, each with its own virtio-user
-# peer port (in one peer process), all passing traffic.
+# peer port (in one peer process), all passing traffic: as many as the
+# DPDK build allows (Debian's 22.11 has RTE_MAX_ETHPORTS 32).
 many=$out/64ports.txt
+max_ports=$(sed -n 's/^#define RTE_MAX_ETHPORTS \([0-9]*\)/\1/p' \
+	/usr/include/*/dpdk/rte_build_config.h /usr/include/dpdk/rte_build_config.h \
+	2>/dev/null | head -n 1)
+nports=$(( ${max_ports:-64} < 64 ? ${max_ports:-64} : 64 ))
 if [ -z "${BENCH_SKIP_64:-}" ]; then
 	bargs=() pargs=()
-	for i in $(seq 0 63); do
+	for i in $(seq 0 $((nports - 1))); do
 		bargs+=(--vdev "net_vhostzc$i,iface=$dir/p$i.sock")
 		pargs+=(--vdev "net_virtio_user$i,path=$dir/p$i.sock,queues=1")
 	done
@@ -161,7 +173,8 @@ if [ -z "${BENCH_SKIP_64:-}" ]; then
 		--total-num-mbufs=131072 < "$dir/be.cmd" > "$dir/b64.log" 2>&1 &
 	be=$!
 	exec 3> "$dir/be.cmd"
-	vzc_wait_for "$dir/b64.log" 60 "testpmd>"
+	vzc_wait_for "$dir/b64.log" 60 "Checking link statuses"
+	sleep 1
 	echo start >&3
 	# shellcheck disable=SC2086
 	stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $hugemem --single-file-segments \
@@ -170,7 +183,8 @@ if [ -z "${BENCH_SKIP_64:-}" ]; then
 		< "$dir/pe.cmd" > "$dir/p64.log" 2>&1 &
 	peer=$!
 	exec 4> "$dir/pe.cmd"
-	vzc_wait_for "$dir/p64.log" 120 "testpmd>"
+	vzc_wait_for "$dir/p64.log" 120 "Checking link statuses"
+	sleep 2
 	echo start >&4
 	sleep 5
 	echo "stop" >&4
@@ -189,6 +203,7 @@ if [ -z "${BENCH_SKIP_64:-}" ]; then
 			for (p in rx) { n++; if (rx[p] > 0) moving++ }
 			printf "ports: %d, ports that received traffic: %d, zero-copy packets: %d\n", n, moving, zc
 		}' "$dir/b64.log" | tee "$many"
+	echo "RTE_MAX_ETHPORTS of this DPDK build: ${max_ports:-unknown}" | tee -a "$many"
 fi
 
 python3 "$top/scripts/bench_report.py" "$out" "$secs" "$pairs" "$warmup"

@@ -9,7 +9,10 @@
 set -eu
 command -v cpio >/dev/null || { echo "cpio is not installed" >&2; exit 1; }
 out=${1:?usage: $0 OUTDIR}
-[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && exit 0
+# Bump when the initramfs contents change: cached images are rebuilt.
+stamp="init-v2"
+[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] &&
+	[ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 
 command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || {
 	echo "busybox-static is not installed" >&2; exit 1; }
@@ -28,7 +31,7 @@ root="$work/root"
 mkdir -p "$root/bin" "$root/mod" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
 cp "$(command -v busybox || echo /bin/busybox)" "$root/bin/busybox"
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
-	virtio_pci failover net_failover virtio_net; do
+	virtio_pci failover net_failover virtio_net llc stp garp mrp 8021q; do
 	f=$(find "$work/k/lib/modules/$kver" -name "$m.ko*" | head -n 1)
 	[ -n "$f" ] || { echo "module $m not found" >&2; exit 1; }
 	case "$f" in
@@ -47,19 +50,64 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 for m in $(cat /mod/order); do insmod /mod/$m.ko; done
-ip=$(sed -n 's/.*vzc.ip=\([^ ]*\).*/\1/p' /proc/cmdline)
+arg() { sed -n "s/.*vzc.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+ip=$(arg ip)
+peer=$(arg peer)
+vlan=$(arg vlan)
 ip link set lo up
 ip link set eth0 up
-ip addr add "${ip:-10.0.0.2/24}" dev eth0
+dev=eth0
+if [ -n "$vlan" ]; then
+	ip link add link eth0 name eth0.$vlan type vlan id "$vlan"
+	ip link set eth0.$vlan up
+	dev=eth0.$vlan
+fi
+ip addr add "${ip:-10.0.0.2/24}" dev $dev
 echo VZC-GUEST-UP
-cmd=$(sed -n 's/.*vzc.test=\([^ ]*\).*/\1/p' /proc/cmdline)
-case "$cmd" in
-ping)
-	peer=$(sed -n 's/.*vzc.peer=\([^ ]*\).*/\1/p' /proc/cmdline)
+pings() {
 	for s in 56 1400; do
 		ping -c 20 -i 0.2 -W 2 -s $s "$peer" > /tmp/p 2>&1
 		echo "VZC-PING size=$s $(grep 'packet loss' /tmp/p)"
 	done
+}
+# Quiesce the link, then report what the guest's NIC sent and received.
+stats() {
+	sleep 2
+	ip link set eth0 down
+	echo "VZC-STATS tx_packets=$(cat /sys/class/net/eth0/statistics/tx_packets) rx_packets=$(cat /sys/class/net/eth0/statistics/rx_packets)"
+}
+case "$(arg test)" in
+ping)
+	pings
+	;;
+ovs-a)
+	# Sender: ping, send 4 MiB, wait for the receiver to say it is done.
+	sleep 3
+	pings
+	dd if=/dev/urandom of=/tmp/tx bs=1M count=4 2>/dev/null
+	echo "VZC-TX-MD5 $(md5sum /tmp/tx | cut -d' ' -f1)"
+	nc -l -p 5001 > /tmp/done &
+	done_pid=$!
+	tries=0
+	until nc "$peer" 5000 < /tmp/tx; do
+		tries=$((tries + 1)); [ $tries -ge 30 ] && break; sleep 1
+	done
+	wait $done_pid
+	stats
+	;;
+ovs-b)
+	# Receiver: listen, ping, report the checksum, tell the sender.
+	nc -l -p 5000 > /tmp/rx &
+	rx_pid=$!
+	sleep 3
+	pings
+	wait $rx_pid
+	echo "VZC-RX-MD5 $(md5sum /tmp/rx | cut -d' ' -f1) $(wc -c < /tmp/rx)"
+	tries=0
+	until echo done | nc "$peer" 5001; do
+		tries=$((tries + 1)); [ $tries -ge 30 ] && break; sleep 1
+	done
+	stats
 	;;
 esac
 echo VZC-GUEST-DONE
@@ -68,4 +116,5 @@ INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd.gz"
 cp "$work/k/boot/vmlinuz-$kver" "$out/vmlinuz"
+echo "$stamp" > "$out/stamp"
 echo "guest kernel $kver and initramfs in $out"

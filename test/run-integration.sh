@@ -38,7 +38,7 @@ fi
 if [ "${VZC_PEER:-1}" != 1 ]; then
 	set -- "$@"
 else
-	set -- --vdev "net_vhostzc0,iface=$dir/sock" \
+	set -- --vdev "net_vhostzc0,iface=$dir/sock${VZC_ZC_ARGS:-}" \
 		--vdev "net_virtio_user0,path=$dir/sock,queues=1" "$@"
 fi
 # shellcheck disable=SC2086

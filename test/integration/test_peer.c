@@ -195,6 +195,7 @@ main(int argc, char **argv)
 		{ 9000, 9000, true, true },
 		{ 3000, 1000, true, false },	/* three segments: indirect */
 	};
+	/* VZC_RX_SCATTER: the port runs with zc-head=1 and RX scatter. */
 	bool scatter = getenv("VZC_RX_SCATTER") != NULL;
 	struct rte_eth_dev_info info;
 	uint64_t zc_expected = 0, copy_expected = 0;

@@ -32,6 +32,7 @@
 #define VHOSTZC_ARG_ZC		"zero-copy"
 #define VHOSTZC_ARG_ZC_MIN_LEN	"zc-min-len"
 #define VHOSTZC_ARG_ZC_MAX_LENT	"zc-max-lent"
+#define VHOSTZC_ARG_ZC_HEAD	"zc-head"
 
 #define VHOSTZC_PARAMS \
 	VHOSTZC_ARG_IFACE "=<path> " \
@@ -42,7 +43,8 @@
 	VHOSTZC_ARG_POSTCOPY "=<0> " \
 	VHOSTZC_ARG_ZC "=<0|1> " \
 	VHOSTZC_ARG_ZC_MIN_LEN "=<0-65535> " \
-	VHOSTZC_ARG_ZC_MAX_LENT "=<0-32768>"
+	VHOSTZC_ARG_ZC_MAX_LENT "=<0-32768> " \
+	VHOSTZC_ARG_ZC_HEAD "=<0|1>"
 
 struct vhostzc_args {
 	char *iface;
@@ -54,6 +56,7 @@ struct vhostzc_args {
 	uint32_t zc;
 	uint32_t zc_min_len;
 	uint32_t zc_max_lent;
+	uint32_t zc_head;
 };
 
 struct vhostzc_uint_arg {
@@ -75,6 +78,7 @@ static const struct vhostzc_uint_arg vhostzc_uint_args[] = {
 	  0, UINT16_MAX },
 	{ VHOSTZC_ARG_ZC_MAX_LENT, offsetof(struct vhostzc_args, zc_max_lent),
 	  0, VZC_RING_MAX_SIZE },
+	{ VHOSTZC_ARG_ZC_HEAD, offsetof(struct vhostzc_args, zc_head), 0, 1 },
 };
 
 static const struct rte_ether_addr vhostzc_base_mac = {
@@ -170,6 +174,7 @@ vhostzc_dev_configure(struct rte_eth_dev *dev __rte_unused)
 static void
 apply_offloads(struct rte_eth_dev *dev)
 {
+	const struct vhostzc_internal *in = dev->data->dev_private;
 	const struct rte_eth_conf *conf = &dev->data->dev_conf;
 	uint16_t i;
 
@@ -184,13 +189,17 @@ apply_offloads(struct rte_eth_dev *dev)
 		q->vlan_strip = (conf->rxmode.offloads &
 				 RTE_ETH_RX_OFFLOAD_VLAN_STRIP) != 0;
 		/*
-		 * Without RX scatter an application may only be given
-		 * one-segment packets (Open vSwitch, for one): lend whole
-		 * payloads as single extbuf mbufs instead of a host-owned
-		 * head plus guest segments.
+		 * By default a lent packet is one extbuf segment: every
+		 * application takes it (Open vSwitch even enables scatter for
+		 * jumbo frames yet cannot handle chains). zc-head=1 asks for
+		 * a host-owned head plus guest segments, which only an
+		 * application that enabled RX scatter may be given.
 		 */
-		q->linear = (conf->rxmode.offloads &
-			     RTE_ETH_RX_OFFLOAD_SCATTER) == 0;
+		q->linear = !in->zc.head ||
+			(conf->rxmode.offloads & RTE_ETH_RX_OFFLOAD_SCATTER) == 0;
+		if (in->zc.head && q->linear && i == 0)
+			VHOSTZC_LOG(WARNING, "port %u: zc-head=1 needs RX scatter; "
+				    "lending single segments", in->port_id);
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct vhostzc_txq *q = dev->data->tx_queues[i];
@@ -644,6 +653,7 @@ vhostzc_probe(struct rte_vdev_device *vdev)
 	in->zc.enabled = a.zc != 0;
 	in->zc.min_len = a.zc_min_len;
 	in->zc.max_lent = a.zc_max_lent;
+	in->zc.head = a.zc_head != 0;
 	in->vid = -1;
 	in->port_id = dev->data->port_id;
 	in->eth_dev = dev;

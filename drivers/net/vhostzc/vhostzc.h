@@ -46,6 +46,7 @@ struct vhostzc_zc_params {
 	bool enabled;
 	uint32_t min_len;	/* shorter payloads are copied */
 	uint32_t max_lent;	/* 0: derived from the ring size */
+	bool head;		/* zc-head: host-owned head + guest segments */
 };
 
 /*

@@ -121,16 +121,17 @@ vhostzc_rxq_reclaim_and_publish(struct vhostzc_rxq *q)
 
 /*
  * Give the lent chain's bytes to the app for good: walk it again, through
- * the mapping its mbufs point into, and freeze the pages under it.
+ * the mapping its mbufs point into, and freeze the pages under it. A guest
+ * that rewrote the descriptors of a chain it had queued only makes us
+ * freeze other pages of its own; its packet's bytes are then its business.
  */
 static int
 rxq_snapshot_chain(struct vhostzc_rxq *q, struct vhostzc_slot *s)
 {
+	struct vhostzc_memgen *mg = q->lender->gens[s->gen].mg;
 	struct vzc_chain c;
 	uint16_t k;
 	int ret;
-
-	struct vhostzc_memgen *mg = q->lender->gens[s->gen].mg;
 
 	if (vzc_ring_walk(&q->vr, &mg->view, s->head, &c) != VZC_WALK_OK)
 		return -EINVAL;
