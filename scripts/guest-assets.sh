@@ -10,7 +10,7 @@ set -eu
 command -v cpio >/dev/null || { echo "cpio is not installed" >&2; exit 1; }
 out=${1:?usage: $0 OUTDIR}
 # Bump when the initramfs contents change: cached images are rebuilt.
-stamp="init-v2"
+stamp="init-v3"
 [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] &&
 	[ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 
@@ -81,27 +81,27 @@ ping)
 	pings
 	;;
 ovs-a)
-	# Sender: ping, send 4 MiB, wait for the receiver to say it is done.
-	sleep 3
-	pings
-	dd if=/dev/urandom of=/tmp/tx bs=1M count=4 2>/dev/null
-	echo "VZC-TX-MD5 $(md5sum /tmp/tx | cut -d' ' -f1)"
+	# Sender: serve 4 MiB over HTTP (busybox nc may drop data at EOF),
+	# ping, wait for the receiver to say it is done.
+	mkdir -p /tmp/www
+	dd if=/dev/urandom of=/tmp/www/tx bs=1M count=4 2>/dev/null
+	echo "VZC-TX-MD5 $(md5sum /tmp/www/tx | cut -d' ' -f1)"
+	httpd -p 8080 -h /tmp/www
 	nc -l -p 5001 > /tmp/done &
 	done_pid=$!
-	tries=0
-	until nc "$peer" 5000 < /tmp/tx; do
-		tries=$((tries + 1)); [ $tries -ge 30 ] && break; sleep 1
-	done
+	sleep 3
+	pings
 	wait $done_pid
 	stats
 	;;
 ovs-b)
-	# Receiver: listen, ping, report the checksum, tell the sender.
-	nc -l -p 5000 > /tmp/rx &
-	rx_pid=$!
+	# Receiver: ping, fetch the file, report its checksum, tell the sender.
 	sleep 3
 	pings
-	wait $rx_pid
+	tries=0
+	until wget -q -O /tmp/rx "http://$peer:8080/tx"; do
+		tries=$((tries + 1)); [ $tries -ge 30 ] && break; sleep 1
+	done
 	echo "VZC-RX-MD5 $(md5sum /tmp/rx | cut -d' ' -f1) $(wc -c < /tmp/rx)"
 	tries=0
 	until echo done | nc "$peer" 5001; do
