@@ -312,6 +312,8 @@ vhostzc_dev_close(struct rte_eth_dev *dev)
 	}
 	pthread_mutex_unlock(&in->ctl);
 	pthread_mutex_destroy(&in->ctl);
+	/* Free now what the reaper would free at its next tick. */
+	vhostzc_reap_orphans();
 	free(in->iface);
 	in->iface = NULL;
 	return 0;
