@@ -32,3 +32,21 @@ vzc_wait_for() {
 	done
 	return 1
 }
+
+# Test result bookkeeping for the shell tests: vzc_check CONDITION MESSAGE
+# (CONDITION is eval'ed), then vzc_summary NAME prints "N passed, N failed"
+# and returns non-zero on any failure.
+vzc_pass=0
+vzc_fail=0
+vzc_check() {
+	if eval "$1"; then
+		vzc_pass=$((vzc_pass + 1))
+	else
+		vzc_fail=$((vzc_fail + 1))
+		echo "FAIL: $2"
+	fi
+}
+vzc_summary() {
+	echo "$1: $vzc_pass passed, $vzc_fail failed"
+	[ "$vzc_fail" = 0 ]
+}

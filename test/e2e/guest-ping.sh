@@ -65,26 +65,20 @@ exec 3>&-
 wait "$tp_pid"
 tp_pid=
 
-pass=0 fail=0
-check() {
-	if eval "$1"; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); echo "FAIL: $2"; fi
-}
 xs() { sed -n "s/^ *$1: *\([0-9]*\).*/\1/p" "$dir/testpmd.log" | head -n 1; }
 
 for s in 56 1400; do
-	check "grep -aq 'VZC-PING size=$s 20 packets transmitted, 20 packets received, 0% packet loss' '$dir/guest.log'" \
+	vzc_check "grep -aq 'VZC-PING size=$s 20 packets transmitted, 20 packets received, 0% packet loss' '$dir/guest.log'" \
 		"ping -s $s with 0 % loss"
 done
-check "grep -aq VZC-GUEST-DONE '$dir/guest.log'" "guest finished"
-check "[ \"\$(xs rx_zc_packets)\" -ge 20 ]" "1400 B requests went zero-copy (rx_zc_packets=$(xs rx_zc_packets))"
-check "[ \"\$(xs rx_copied_packets)\" -ge 20 ]" "small packets copied (rx_copied_packets=$(xs rx_copied_packets))"
-check "[ \"\$(xs rx_bad_desc)\" = 0 ]" "no bad descriptors"
-check "[ \"\$(xs rx_desc_lent_now)\" = 0 ]" "nothing lent at the end"
+vzc_check "grep -aq VZC-GUEST-DONE '$dir/guest.log'" "guest finished"
+vzc_check "[ \"\$(xs rx_zc_packets)\" -ge 20 ]" "1400 B requests went zero-copy (rx_zc_packets=$(xs rx_zc_packets))"
+vzc_check "[ \"\$(xs rx_copied_packets)\" -ge 20 ]" "small packets copied (rx_copied_packets=$(xs rx_copied_packets))"
+vzc_check "[ \"\$(xs rx_bad_desc)\" = 0 ]" "no bad descriptors"
+vzc_check "[ \"\$(xs rx_desc_lent_now)\" = 0 ]" "nothing lent at the end"
 
-if [ "$fail" != 0 ]; then
+if [ "$vzc_fail" != 0 ]; then
 	echo "--- guest"; tail -n 20 "$dir/guest.log"
 	echo "--- testpmd"; grep -a -E "rx_|RX-|TX-|VHOSTZC|error" "$dir/testpmd.log" | head -n 40
 fi
-echo "guest-ping: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+vzc_summary "guest-ping"

@@ -127,22 +127,17 @@ wait "$qa" "$qb"
 qa= qb=
 xs=$(telemetry "$tsock" 2>/dev/null)
 
-pass=0 fail=0
-check() {
-	if eval "$1"; then pass=$((pass + 1)); else
-		fail=$((fail + 1)); echo "FAIL: $2"; fi
-}
 for g in a b; do
 	for s in 56 1400; do
-		check "grep -aq 'VZC-PING size=$s 20 packets transmitted, 20 packets received, 0% packet loss' '$dir/$g.log'" \
+		vzc_check "grep -aq 'VZC-PING size=$s 20 packets transmitted, 20 packets received, 0% packet loss' '$dir/$g.log'" \
 			"guest $g: ping -s $s with 0 % loss"
 	done
-	check "grep -aq VZC-GUEST-DONE '$dir/$g.log'" "guest $g finished"
+	vzc_check "grep -aq VZC-GUEST-DONE '$dir/$g.log'" "guest $g finished"
 done
 tx_md5=$(sed -n 's/.*VZC-TX-MD5 \([0-9a-f]*\).*/\1/p' "$dir/a.log")
 rx_md5=$(sed -n 's/.*VZC-RX-MD5 \([0-9a-f]*\) \([0-9]*\).*/\1/p' "$dir/b.log")
 rx_len=$(sed -n 's/.*VZC-RX-MD5 \([0-9a-f]*\) \([0-9]*\).*/\2/p' "$dir/b.log")
-check "[ -n '$tx_md5' ] && [ '$tx_md5' = '$rx_md5' ] && [ '$rx_len' = 4194304 ]" \
+vzc_check "[ -n '$tx_md5' ] && [ '$tx_md5' = '$rx_md5' ] && [ '$rx_len' = 4194304 ]" \
 	"4 MiB A -> B intact (md5 $tx_md5 / $rx_md5, $rx_len bytes)"
 
 # OVS saw exactly what each guest sent (guests report after link down).
@@ -152,20 +147,19 @@ for i in 0 1; do
 	# Live counters (the database copy is refreshed every few seconds).
 	got=$(ovs-ofctl dump-ports br0 p$i 2>/dev/null |
 		sed -n 's/.*rx pkts=\([0-9]*\).*/\1/p' | head -n 1)
-	check "[ -n '$sent' ] && [ '$sent' = '$got' ]" \
+	vzc_check "[ -n '$sent' ] && [ '$sent' = '$got' ]" \
 		"p$i rx_packets $got = guest $g tx_packets $sent"
 done
 for i in 0 1; do
 	zc=$(echo "$xs" | python3 -c "import json,sys; print(json.load(sys.stdin)['$i'].get('rx_zc_packets', 0))" 2>/dev/null)
 	bad=$(echo "$xs" | python3 -c "import json,sys; print(json.load(sys.stdin)['$i'].get('rx_bad_desc', -1))" 2>/dev/null)
-	check "[ '${zc:-0}' -gt 0 ] && [ '$bad' = 0 ]" \
+	vzc_check "[ '${zc:-0}' -gt 0 ] && [ '$bad' = 0 ]" \
 		"net_vhostzc$i: zero-copy packets ${zc:-?}, bad descriptors ${bad:-?}"
 done
-check "kill -0 $(cat "$dir/vswitchd.pid") 2>/dev/null" "ovs-vswitchd still running"
+vzc_check "kill -0 $(cat "$dir/vswitchd.pid") 2>/dev/null" "ovs-vswitchd still running"
 
-if [ "$fail" != 0 ]; then
+if [ "$vzc_fail" != 0 ]; then
 	for g in a b; do echo "--- guest $g"; grep -a VZC "$dir/$g.log"; done
 	echo "--- ovs-vswitchd"; grep -a -iE "vhostzc|err|emer" "$dir/vswitchd.log" | tail -n 20
 fi
-echo "ovs-$mode: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+vzc_summary "ovs-$mode"

@@ -25,6 +25,7 @@
 #include <rte_mbuf.h>
 
 #include "../unit/vzc_test.h"
+#include "vzc_pattern.h"
 
 #define RING		256
 #define PER_SIZE	600	/* more than two rings' worth per size */
@@ -32,34 +33,6 @@
 
 static uint16_t be_port = RTE_MAX_ETHPORTS, peer_port = RTE_MAX_ETHPORTS;
 static struct rte_mempool *be_rx_pool, *be_tx_pool, *peer_rx_pool, *peer_tx_pool;
-
-static uint8_t
-pattern(uint32_t seq, uint32_t i)
-{
-	if (i < 4)
-		return (uint8_t)(seq >> (8 * i));
-	return (uint8_t)(seq * 13 + i * 5 + (i >> 9));
-}
-
-static bool
-check_pkt(struct rte_mbuf *m, uint32_t len, uint32_t *seq_out)
-{
-	static uint8_t tmp[16384];
-	const uint8_t *p;
-	uint32_t seq, i;
-
-	if (m->pkt_len != len)
-		return false;
-	p = rte_pktmbuf_read(m, 0, len, tmp);
-	if (p == NULL)
-		return false;
-	seq = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-	for (i = 4; i < len; i++)
-		if (p[i] != pattern(seq, i))
-			return false;
-	*seq_out = seq;
-	return true;
-}
 
 /* A packet of len bytes in segments of at most seg bytes from pool. */
 static struct rte_mbuf *
@@ -70,7 +43,7 @@ make_pkt(struct rte_mempool *pool, uint32_t len, uint32_t seg, uint32_t seq)
 
 	while (off < len) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint32_t n = RTE_MIN(seg, len - off), i;
+		uint32_t n = RTE_MIN(seg, len - off);
 		uint8_t *d;
 
 		if (m == NULL) {
@@ -78,8 +51,7 @@ make_pkt(struct rte_mempool *pool, uint32_t len, uint32_t seg, uint32_t seq)
 			return NULL;
 		}
 		d = (uint8_t *)rte_pktmbuf_append(m, n);
-		for (i = 0; i < n; i++)
-			d[i] = pattern(seq, off + i);
+		vzc_pattern_fill(d, off, n, seq);
 		if (head == NULL) {
 			head = m;
 		} else {
@@ -151,7 +123,7 @@ transfer(uint16_t tx_port, struct rte_mempool *tx_pool, uint16_t rx_port,
 		for (i = 0; i < n; i++) {
 			uint32_t seq;
 
-			if (check_pkt(pkts[i], len, &seq) && seq == expect &&
+			if (vzc_pattern_check(pkts[i], len, &seq) && seq == expect &&
 			    (max_segs == 0 || pkts[i]->nb_segs <= max_segs))
 				good++;
 			else

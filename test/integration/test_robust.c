@@ -344,6 +344,22 @@ scenario_kill(unsigned int cycles)
 	CHECK(xstat("vhost_connects") == c + (c < cycles), "a device per cycle");
 }
 
+/* Start a peer, wait for traffic, hold HOLD zero-copy mbufs. */
+static pid_t
+peer_start_and_hold(struct rte_mbuf **held, uint32_t *nheld, char *log,
+		    size_t log_sz)
+{
+	uint64_t bad = 0;
+	pid_t pid = peer_start("", NULL, log, log_sz);
+
+	CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30), "peer up");
+	CHECK(wait_link(true, 10), "link up");
+	receive(held, nheld, HOLD, false, 10, &bad);
+	CHECK(*nheld == HOLD && bad == 0, "holding %u, %" PRIu64 " bad",
+	      *nheld, bad);
+	return pid;
+}
+
 static void
 scenario_memtable(void)
 {
@@ -351,12 +367,7 @@ scenario_memtable(void)
 	uint32_t nheld = 0, nlater = 0;
 	uint64_t bad = 0, tables;
 	char log[300];
-	pid_t pid = peer_start("", NULL, log, sizeof(log));
-
-	CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30), "peer up");
-	CHECK(wait_link(true, 10), "link up");
-	receive(held, &nheld, HOLD, false, 10, &bad);
-	CHECK(nheld == HOLD, "holding %u", nheld);
+	pid_t pid = peer_start_and_hold(held, &nheld, log, sizeof(log));
 	tables = xstat("vhost_mem_table_updates");
 	kill(pid, SIGUSR1);
 	CHECK(wait_marker(log, "PEER-GREW", 30), "peer grew its memory");
@@ -382,12 +393,7 @@ scenario_scribble(void)
 	uint32_t nheld = 0, nlater = 0;
 	uint64_t bad = 0;
 	char log[300];
-	pid_t pid = peer_start("", NULL, log, sizeof(log));
-
-	CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30), "peer up");
-	CHECK(wait_link(true, 10), "link up");
-	receive(held, &nheld, HOLD, false, 10, &bad);
-	CHECK(nheld == HOLD, "holding %u", nheld);
+	pid_t pid = peer_start_and_hold(held, &nheld, log, sizeof(log));
 	kill(pid, SIGUSR2);
 	CHECK(wait_marker(log, "PEER-SCRIBBLED", 30), "peer stopped, scribbled");
 	CHECK(wait_link(true, 10), "the peer is back");

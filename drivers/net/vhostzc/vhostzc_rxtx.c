@@ -274,6 +274,28 @@ rxq_copy(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 }
 
 /*
+ * Mark a chain lent, its nsegs extbuf mbufs attached to the slot's shinfo.
+ * Plain stores, no atomics: the slot is free, so no free callback can be
+ * looking at it; the mbufs become visible to other lcores only through the
+ * app's own hand-off, which orders these writes. The lender's generation
+ * holds the mapping for all its chains.
+ */
+static inline void
+slot_lend(struct vhostzc_rxq *q, struct vhostzc_slot *slot, uint8_t gen,
+	  uint16_t nsegs)
+{
+	struct vhostzc_lender *l = q->lender;
+
+	rte_mbuf_ext_refcnt_set(&slot->shinfo, nsegs);
+	slot->gen = gen;
+	slot->state = VHOSTZC_SLOT_LENT;
+	l->gens[gen].lent++;
+	l->outstanding++;
+	q->lent++;
+	q->stats.zc_pkts++;
+}
+
+/*
  * Lend the guest buffer: a host-owned head mbuf (headroom, headers the
  * guest can no longer change) plus extbuf segments over the rest, all
  * sharing the slot's shinfo. NULL with *fallback set when the packet
@@ -336,19 +358,7 @@ rxq_lend(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 	}
 	link_segs(mb, nseg, len, q->port_id);
 
-	/*
-	 * Plain stores, no atomics: the slot is free, so no free callback
-	 * can be looking at it; the segments become visible to other lcores
-	 * only through the app's own hand-off, which orders these writes.
-	 * The lender's generation holds the mapping for all its chains.
-	 */
-	rte_mbuf_ext_refcnt_set(&slot->shinfo, nseg - 1);
-	slot->gen = (uint8_t)gen;
-	slot->state = VHOSTZC_SLOT_LENT;
-	l->gens[gen].lent++;
-	l->outstanding++;
-	q->lent++;
-	q->stats.zc_pkts++;
+	slot_lend(q, slot, (uint8_t)gen, nseg - 1);
 	return mb[0];
 }
 
@@ -399,14 +409,7 @@ rxq_lend_linear(struct vhostzc_rxq *q, struct rx_stash *st,
 	m->pkt_len = len;
 	m->port = q->port_id;
 
-	/* As in rxq_lend: plain stores, the slot is ours alone. */
-	rte_mbuf_ext_refcnt_set(&slot->shinfo, 1);
-	slot->gen = (uint8_t)gen;
-	slot->state = VHOSTZC_SLOT_LENT;
-	l->gens[gen].lent++;
-	l->outstanding++;
-	q->lent++;
-	q->stats.zc_pkts++;
+	slot_lend(q, slot, (uint8_t)gen, 1);
 	return m;
 }
 
