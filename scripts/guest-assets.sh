@@ -10,7 +10,7 @@ set -eu
 command -v cpio >/dev/null || { echo "cpio is not installed" >&2; exit 1; }
 out=${1:?usage: $0 OUTDIR}
 # Bump when the initramfs contents change: cached images are rebuilt.
-stamp="init-v3"
+stamp="init-v4"
 [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] &&
 	[ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 
@@ -79,6 +79,11 @@ stats() {
 case "$(arg test)" in
 ping)
 	pings
+	;;
+ping-long)
+	# 60 pings over 30 s: the host migrates the VM meanwhile.
+	ping -c 60 -i 0.5 -W 2 -s 1400 "$peer" > /tmp/p 2>&1
+	echo "VZC-PING-LONG $(grep 'packet loss' /tmp/p)"
 	;;
 ovs-a)
 	# Sender: serve 4 MiB over HTTP (busybox nc may drop data at EOF),

@@ -511,6 +511,7 @@ static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
 	{ "snapshot_failed",
 	  offsetof(struct vhostzc_rxq_stats, snapshot_failed) },
 	{ "guest_notifications", offsetof(struct vhostzc_rxq_stats, notify) },
+	{ "used_writes_logged", offsetof(struct vhostzc_rxq_stats, logged) },
 };
 
 #define VHOSTZC_NB_RX_XSTATS RTE_DIM(vhostzc_rx_xstats)

@@ -135,6 +135,7 @@ struct vhostzc_rxq_stats {
 	uint64_t reclaimed_at_stop;	/* returned while still lent, at stop */
 	uint64_t snapshot_failed;	/* ... without a private copy of its pages */
 	uint64_t nombuf;
+	uint64_t logged;	/* used entries written to the dirty log */
 };
 
 /* Receive queue: packets the guest transmits (its TX virtqueue 2q+1). */

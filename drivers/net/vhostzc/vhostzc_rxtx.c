@@ -67,6 +67,7 @@ rxq_log_used(struct vhostzc_rxq *q, uint16_t from, uint16_t to)
 	rte_vhost_log_used_vring(q->vid, q->vring_idx,
 				 offsetof(struct vzc_used, idx),
 				 sizeof(uint16_t));
+	q->stats.logged += (uint16_t)(to - from);
 }
 
 /* Drain completed lent chains into staged used entries. Owner only. */
