@@ -113,6 +113,14 @@ struct vhostzc_lender {
 	uint8_t cur_gen;	/* generation of the queue's mapping, or NONE */
 	uint32_t outstanding;	/* slots not FREE */
 	struct rte_ring *done;
+	/*
+	 * Frees on the first lcore that polled the queue (run-to-completion
+	 * apps free where they receive) go to this single-producer ring
+	 * instead: no compare-and-swap. The owner lcore never changes, so
+	 * it is the only producer; consumers are serialised as for `done`.
+	 */
+	struct rte_ring *done_local;
+	VZC_ATOMIC(unsigned int) owner_lcore;	/* LCORE_ID_ANY until set */
 	struct vhostzc_lend_gen gens[VHOSTZC_LEND_GENS];
 	TAILQ_ENTRY(vhostzc_lender) orphan_next;
 	struct vhostzc_slot slots[];

@@ -17,6 +17,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
+#include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 #include <rte_net.h>
@@ -70,19 +71,17 @@ rxq_log_used(struct vhostzc_rxq *q, uint16_t from, uint16_t to)
 	q->stats.logged += (uint16_t)(to - from);
 }
 
-/* Drain completed lent chains into staged used entries. Owner only. */
+/* Drain one completion ring into staged used entries. Owner only. */
 static void
-rxq_reclaim(struct vhostzc_rxq *q)
+rxq_reclaim_ring(struct vhostzc_rxq *q, struct rte_ring *r)
 {
 	struct vhostzc_lender *l = q->lender;
 	void *objs[VZC_RX_RECLAIM_BURST];
 	unsigned int n, i;
 
-	if (l == NULL || l->outstanding == 0)
-		return;
 	do {
 		/* Acquire (in the ring): pairs with the free callback's enqueue. */
-		n = rte_ring_sc_dequeue_burst(l->done, objs, RTE_DIM(objs), NULL);
+		n = rte_ring_sc_dequeue_burst(r, objs, RTE_DIM(objs), NULL);
 		for (i = 0; i < n; i++) {
 			uint16_t head = (uint16_t)(uintptr_t)objs[i];
 
@@ -94,6 +93,17 @@ rxq_reclaim(struct vhostzc_rxq *q)
 			vhostzc_lender_complete(l, head);
 		}
 	} while (n == RTE_DIM(objs));
+}
+
+static void
+rxq_reclaim(struct vhostzc_rxq *q)
+{
+	struct vhostzc_lender *l = q->lender;
+
+	if (l == NULL || l->outstanding == 0)
+		return;
+	rxq_reclaim_ring(q, l->done_local);
+	rxq_reclaim_ring(q, l->done);
 }
 
 /* Make staged used entries visible and kick the guest if it wants it. */
@@ -559,6 +569,11 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		q->vr.size - (q->vr.size >> 3);
 	min_len = q->internal->zc.enabled ? q->internal->zc.min_len : UINT32_MAX;
 	zc_possible = q->zc && !ring_low && q->lent < q->max_lent;
+	/* The first lcore to lend owns the lender's single-producer ring. */
+	if (zc_possible && unlikely(vzc_atomic_load(&q->lender->owner_lcore,
+					VZC_RELAXED) == LCORE_ID_ANY))
+		vzc_atomic_store(&q->lender->owner_lcore, rte_lcore_id(),
+				 VZC_RELAXED);
 
 	/*
 	 * Overlap the cache misses of the burst: descriptors first, then the

@@ -17,6 +17,7 @@
 
 #include <rte_alarm.h>
 #include <rte_eal.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_vhost.h>
 
@@ -200,18 +201,22 @@ vhostzc_lender_create(uint16_t size, int socket)
 	if (ring_sz < 0)
 		return NULL;
 	l = rte_zmalloc_socket("vhostzc_lender",
-			       sizeof(*l) + slots_sz + (size_t)ring_sz,
+			       sizeof(*l) + slots_sz + 2 * (size_t)ring_sz,
 			       RTE_CACHE_LINE_SIZE, socket);
 	if (l == NULL)
 		return NULL;
 	l->size = size;
 	l->cur_gen = VHOSTZC_GEN_NONE;
+	vzc_atomic_store(&l->owner_lcore, LCORE_ID_ANY, VZC_RELAXED);
 	/*
-	 * Capacity count - 1 >= size: every head is in the ring at most once,
-	 * so the multi-producer enqueue in the free callback never fails.
+	 * Capacity count - 1 >= size: every head is in one of the rings at
+	 * most once, so the enqueue in the free callback never fails.
 	 */
 	l->done = (struct rte_ring *)((uint8_t *)l->slots + slots_sz);
-	if (rte_ring_init(l->done, "vhostzc_done", count, RING_F_SC_DEQ) != 0) {
+	l->done_local = (struct rte_ring *)((uint8_t *)l->done + ring_sz);
+	if (rte_ring_init(l->done, "vhostzc_done", count, RING_F_SC_DEQ) != 0 ||
+	    rte_ring_init(l->done_local, "vhostzc_done_local", count,
+			  RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
 		rte_free(l);
 		return NULL;
 	}
@@ -279,14 +284,19 @@ lender_free(struct vhostzc_lender *l)
 static bool
 lender_drain(struct vhostzc_lender *l)
 {
+	struct rte_ring *rings[] = { l->done_local, l->done };
 	void *objs[64];
-	unsigned int n, i;
+	unsigned int n, i, r;
 
-	do {
-		n = rte_ring_sc_dequeue_burst(l->done, objs, RTE_DIM(objs), NULL);
-		for (i = 0; i < n; i++)
-			vhostzc_lender_complete(l, (uint16_t)(uintptr_t)objs[i]);
-	} while (n == RTE_DIM(objs));
+	for (r = 0; r < RTE_DIM(rings); r++) {
+		do {
+			n = rte_ring_sc_dequeue_burst(rings[r], objs,
+						      RTE_DIM(objs), NULL);
+			for (i = 0; i < n; i++)
+				vhostzc_lender_complete(l,
+					(uint16_t)(uintptr_t)objs[i]);
+		} while (n == RTE_DIM(objs));
+	}
 	return l->outstanding == 0;
 }
 
@@ -371,12 +381,20 @@ void
 vhostzc_zc_free_cb(void *addr __rte_unused, void *opaque)
 {
 	const struct vhostzc_slot *s = opaque;
+	struct vhostzc_lender *l = s->lender;
+	unsigned int lcore = rte_lcore_id();
 
 	/*
-	 * The ring's enqueue has release semantics, pairing with the owner's
+	 * Both enqueues have release semantics, pairing with the owner's
 	 * dequeue (acquire): the app's reads of the guest buffer through
-	 * this mbuf happen before the guest is told the buffer is free. It
-	 * cannot fail (see lender_create). lender and head never change.
+	 * this mbuf happen before the guest is told the buffer is free.
+	 * Neither can fail (see lender_create); lender and head never change.
+	 * The owner lcore was set once by the thread that now compares it,
+	 * or by another (then it is not equal): relaxed is enough.
 	 */
-	rte_ring_mp_enqueue(s->lender->done, (void *)(uintptr_t)s->head);
+	if (lcore != LCORE_ID_ANY &&
+	    lcore == vzc_atomic_load(&l->owner_lcore, VZC_RELAXED))
+		rte_ring_sp_enqueue(l->done_local, (void *)(uintptr_t)s->head);
+	else
+		rte_ring_mp_enqueue(l->done, (void *)(uintptr_t)s->head);
 }
