@@ -14,7 +14,9 @@ pmd=$2
 shift 2
 
 dir=$(mktemp -d "${VHOSTZC_RUN_DIR:-/run}/vhostzc-test.XXXXXX")
-trap 'rm -rf "$dir"' EXIT INT TERM
+# EAL leaves a runtime directory per file prefix: ours and our peers' go.
+export VZC_PREFIX="vzctest$$"
+trap 'rm -rf "$dir" /var/run/dpdk/"$VZC_PREFIX"*' EXIT INT TERM
 
 free_huge=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
 if [ -z "${VHOSTZC_NO_HUGE:-}" ] && [ "${free_huge:-0}" -ge 512 ] &&
@@ -44,5 +46,8 @@ fi
 # shellcheck disable=SC2086
 # VZC_PRELOAD: a driver to load before ours (to prove name claiming).
 preload=${VZC_PRELOAD:+-d $VZC_PRELOAD}
+# A private runtime directory and no telemetry socket: tests never meet
+# another DPDK process's files.
 "$bin" -l "${VZC_LCORES:-0}" --iova-mode=va --no-pci $mem $preload -d "$pmd" \
+	--file-prefix "$VZC_PREFIX" --no-telemetry \
 	--log-level=lib.eal:error --log-level=lib.vhost.config:error "$@"

@@ -52,7 +52,7 @@ cleanup() {
 			kill -9 "$pid" 2>/dev/null
 		fi
 	done
-	[ -n "${VZC_KEEP:-}" ] || rm -rf "$dir"
+	[ -n "${VZC_KEEP:-}" ] || rm -rf "$dir" "/var/run/dpdk/vzcovs$$"
 }
 trap cleanup EXIT
 

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include <rte_dev.h>
 #include <rte_eal.h>
@@ -113,6 +115,10 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
 	signal(SIGUSR2, on_signal);
+	/* Never outlive the test that started us, even if it crashes. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		return 1;
 	if (vdev == NULL || rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "peer: VZC_PEER_VDEV unset or EAL init failed\n");
 		return 1;

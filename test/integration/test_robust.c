@@ -84,7 +84,9 @@ peer_start(const char *extra, const char *env_extra, char *log, size_t log_sz)
 	pid_t pid;
 
 	snprintf(log, log_sz, "%s/peer%u.log", dir, peer_seq);
-	snprintf(prefix, sizeof(prefix), "vzcpeer%d_%u", getpid(), peer_seq++);
+	snprintf(prefix, sizeof(prefix), "%sp%u",
+		 getenv("VZC_PREFIX") != NULL ? getenv("VZC_PREFIX") : "vzcpeer",
+		 peer_seq++);
 	snprintf(vdev, sizeof(vdev), "VZC_PEER_VDEV=net_virtio_user0,path=%s,"
 		 "queues=1%s", sock, extra);
 	argv[argc++] = getenv("VZC_PEER_BIN");

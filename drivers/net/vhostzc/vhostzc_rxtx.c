@@ -687,8 +687,12 @@ vhostzc_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * descriptors freed by the app go back to the guest even when the
 	 * app stops polling rx. Skipped if rx_burst is running right now.
 	 */
-	if (rq != NULL && rq->lender != NULL && rq->lender->outstanding != 0 &&
-	    rte_spinlock_trylock(&rq->lock)) {
+	/*
+	 * Everything about the receive queue is read under its lock: the
+	 * control path may orphan its lender at any time (one trylock per
+	 * burst, not per packet).
+	 */
+	if (rq != NULL && rte_spinlock_trylock(&rq->lock)) {
 		if (rq->ready)
 			vhostzc_rxq_reclaim_and_publish(rq);
 		rte_spinlock_unlock(&rq->lock);
