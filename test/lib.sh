@@ -50,3 +50,45 @@ vzc_summary() {
 	echo "$1: $vzc_pass passed, $vzc_fail failed"
 	[ "$vzc_fail" = 0 ]
 }
+
+# Boot the test guest (QEMU TCG, 256 MiB shared memfd, virtio-net over
+# vhost-user) in the foreground: vzc_guest LOG SOCK MAC "KERNEL ARGS"
+# [extra qemu args...]. Assets from scripts/guest-assets.sh in
+# ${VHOSTZC_GUEST_DIR:-/var/cache/vhostzc-guest}; killed after 300 s;
+# pinned to CPU $VZC_GUEST_CPU when set.
+vzc_guest() {
+	log=$1 sock=$2 mac=$3 args=$4
+	shift 4
+	a=${VHOSTZC_GUEST_DIR:-/var/cache/vhostzc-guest}
+	# shellcheck disable=SC2086
+	${VZC_GUEST_CPU:+taskset -c $VZC_GUEST_CPU} timeout 300 qemu-system-x86_64 -machine q35,accel=tcg -cpu max \
+		-m 256 -smp 1 -nographic -no-reboot \
+		-object memory-backend-memfd,id=mem,size=256M,share=on \
+		-numa node,memdev=mem \
+		-kernel "$a/vmlinuz" -initrd "$a/initrd.gz" \
+		-append "console=ttyS0 quiet panic=-1 $args" \
+		-chardev "socket,id=c0,path=$sock" \
+		-netdev vhost-user,id=n0,chardev=c0 \
+		-device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,vectors=0" \
+		"$@" > "$log" 2>&1
+}
+
+# Start dpdk-testpmd with net_vhostzc0 (server socket DIR/sock) answering
+# pings (icmpecho) on CPU 0, its commands on fd 3, its output in
+# DIR/testpmd.log; sets tp_pid. vzc_icmpecho_start DIR PMD_SO
+vzc_icmpecho_start() {
+	mkfifo "$1/cmd"
+	# shellcheck disable=SC2046
+	taskset -c 0 stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' \
+		$(vzc_eal_mem) --iova-mode=va --no-pci -d "$2" \
+		--vdev "net_vhostzc0,iface=$1/sock" -- -i \
+		--forward-mode=icmpecho --total-num-mbufs=8192 \
+		< "$1/cmd" > "$1/testpmd.log" 2>&1 &
+	tp_pid=$!
+	exec 3> "$1/cmd"
+	echo "start" >&3
+	vzc_wait_for "$1/testpmd.log" 30 "icmpecho packet forwarding" && return 0
+	echo "testpmd did not start:"
+	cat "$1/testpmd.log"
+	return 1
+}

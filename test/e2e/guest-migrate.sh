@@ -29,29 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkfifo "$dir/cmd"
-# shellcheck disable=SC2046
-taskset -c 0 stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $(vzc_eal_mem) \
-	--iova-mode=va --no-pci -d "$pmd" --vdev "net_vhostzc0,iface=$dir/sock" \
-	-- -i --forward-mode=icmpecho --total-num-mbufs=8192 \
-	< "$dir/cmd" > "$dir/testpmd.log" 2>&1 &
-tp_pid=$!
-exec 3> "$dir/cmd"
-echo "start" >&3
-vzc_wait_for "$dir/testpmd.log" 30 "icmpecho packet forwarding" ||
-	{ cat "$dir/testpmd.log"; exit 1; }
+vzc_icmpecho_start "$dir" "$pmd" || exit 1
 
-taskset -c 1 timeout 240 qemu-system-x86_64 -machine q35,accel=tcg -cpu max \
-	-m 256 -smp 1 -nographic -no-reboot \
-	-object memory-backend-memfd,id=mem,size=256M,share=on \
-	-numa node,memdev=mem \
-	-kernel "$assets/vmlinuz" -initrd "$assets/initrd.gz" \
-	-append 'console=ttyS0 quiet panic=-1 vzc.test=ping-long vzc.ip=10.0.0.2/24 vzc.peer=10.0.0.1' \
-	-chardev "socket,id=c0,path=$dir/sock" \
-	-netdev vhost-user,id=n0,chardev=c0 \
-	-device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,romfile=,vectors=0 \
-	-qmp "unix:$dir/qmp.sock,server=on,wait=off" \
-	> "$dir/guest.log" 2>&1 &
+VZC_GUEST_CPU=1 vzc_guest "$dir/guest.log" "$dir/sock" 52:54:00:00:00:01 \
+	"vzc.test=ping-long vzc.ip=10.0.0.2/24 vzc.peer=10.0.0.1" \
+	-qmp "unix:$dir/qmp.sock,server=on,wait=off" &
 qemu_pid=$!
 vzc_wait_for "$dir/guest.log" 60 VZC-GUEST-UP || true
 sleep 5

@@ -85,24 +85,12 @@ if [ "$mode" = vlan ]; then
 	ovs-ofctl add-flow br0 "in_port=p1,dl_vlan=100,actions=strip_vlan,output:p0" || exit 1
 fi
 
-guest() {	# name sock mac cmdline
-	timeout 300 qemu-system-x86_64 -machine q35,accel=tcg \
-		-cpu max -m 256 -smp 1 -nographic -no-reboot \
-		-object memory-backend-memfd,id=mem,size=256M,share=on \
-		-numa node,memdev=mem \
-		-kernel "$assets/vmlinuz" -initrd "$assets/initrd.gz" \
-		-append "console=ttyS0 quiet panic=-1 $4" \
-		-chardev "socket,id=c0,path=$2" \
-		-netdev vhost-user,id=n0,chardev=c0 \
-		-device "virtio-net-pci,netdev=n0,mac=$3,romfile=,vectors=0" \
-		> "$dir/$1.log" 2>&1
-}
 vlan_b=
 [ "$mode" = vlan ] && vlan_b="vzc.vlan=100"
-guest a "$dir/vm0.sock" 52:54:00:00:00:0a \
+vzc_guest "$dir/a.log" "$dir/vm0.sock" 52:54:00:00:00:0a \
 	"vzc.test=ovs-a vzc.ip=10.0.0.1/24 vzc.peer=10.0.0.2" &
 qa=$!
-guest b "$dir/vm1.sock" 52:54:00:00:00:0b \
+vzc_guest "$dir/b.log" "$dir/vm1.sock" 52:54:00:00:00:0b \
 	"vzc.test=ovs-b vzc.ip=10.0.0.2/24 vzc.peer=10.0.0.1 $vlan_b" &
 qb=$!
 
