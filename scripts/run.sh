@@ -34,7 +34,7 @@ mkfifo "$dir/be.cmd" "$dir/peer.cmd"
 # Backend: net_vhostzc0 (vhost-user server), forwarding lcore on CPU 0.
 # No -d: EAL loads the installed PMD from its PMD directory.
 # shellcheck disable=SC2046
-stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $(vzc_eal_mem) --iova-mode=va --no-pci \
+stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $(vzc_eal_mem) --no-pci \
 	--vdev "net_vhostzc0,iface=$dir/vhost.sock" -- -i \
 	--forward-mode=rxonly --total-num-mbufs=16384 \
 	< "$dir/be.cmd" > "$dir/be.log" 2>&1 &

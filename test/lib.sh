@@ -51,7 +51,7 @@ vzc_summary() {
 	[ "$vzc_fail" = 0 ]
 }
 
-# Boot the test guest (QEMU TCG, 256 MiB shared memfd, virtio-net over
+# Boot the test guest (QEMU TCG, 256 MiB shared memfd on 2 MB hugepages, virtio-net over
 # vhost-user) in the foreground: vzc_guest LOG SOCK MAC "KERNEL ARGS"
 # [extra qemu args...]. Assets from scripts/guest-assets.sh in
 # ${VHOSTZC_GUEST_DIR:-/var/cache/vhostzc-guest}; killed after 300 s;
@@ -63,7 +63,7 @@ vzc_guest() {
 	# shellcheck disable=SC2086
 	${VZC_GUEST_CPU:+taskset -c $VZC_GUEST_CPU} timeout 300 qemu-system-x86_64 -machine q35,accel=tcg -cpu max \
 		-m 256 -smp 1 -nographic -no-reboot \
-		-object memory-backend-memfd,id=mem,size=256M,share=on \
+		-object memory-backend-memfd,id=mem,size=256M,share=on,hugetlb=on,hugetlbsize=2M \
 		-numa node,memdev=mem \
 		-kernel "$a/vmlinuz" -initrd "$a/initrd.gz" \
 		-append "console=ttyS0 quiet panic=-1 $args" \
@@ -80,7 +80,7 @@ vzc_icmpecho_start() {
 	mkfifo "$1/cmd"
 	# shellcheck disable=SC2046
 	taskset -c 0 stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' \
-		$(vzc_eal_mem) --iova-mode=va --no-pci -d "$2" \
+		$(vzc_eal_mem) --no-pci -d "$2" \
 		--vdev "net_vhostzc0,iface=$1/sock" -- -i \
 		--forward-mode=icmpecho --total-num-mbufs=8192 \
 		< "$1/cmd" > "$1/testpmd.log" 2>&1 &

@@ -43,11 +43,13 @@ else
 	set -- --vdev "net_vhostzc0,iface=$dir/sock${VZC_ZC_ARGS:-}" \
 		--vdev "net_virtio_user0,path=$dir/sock,queues=1" "$@"
 fi
-# shellcheck disable=SC2086
 # VZC_PRELOAD: a driver to load before ours (to prove name claiming).
 preload=${VZC_PRELOAD:+-d $VZC_PRELOAD}
+# EAL chooses the IOVA mode, as for a user; VZC_IOVA=pa|va forces one.
+iova=${VZC_IOVA:+--iova-mode=$VZC_IOVA}
 # A private runtime directory and no telemetry socket: tests never meet
 # another DPDK process's files.
-"$bin" -l "${VZC_LCORES:-0}" --iova-mode=va --no-pci $mem $preload -d "$pmd" \
+# shellcheck disable=SC2086
+"$bin" -l "${VZC_LCORES:-0}" $iova --no-pci $mem $preload -d "$pmd" \
 	--file-prefix "$VZC_PREFIX" --no-telemetry \
 	--log-level=lib.eal:error --log-level=lib.vhost.config:error "$@"

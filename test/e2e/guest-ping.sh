@@ -54,6 +54,7 @@ vzc_check "grep -aq VZC-GUEST-DONE '$dir/guest.log'" "guest finished"
 vzc_check "[ \"\$(xs rx_zc_packets)\" -ge 20 ]" "1400 B requests went zero-copy (rx_zc_packets=$(xs rx_zc_packets))"
 vzc_check "[ \"\$(xs rx_copied_packets)\" -ge 20 ]" "small packets copied (rx_copied_packets=$(xs rx_copied_packets))"
 vzc_check "[ \"\$(xs rx_bad_desc)\" = 0 ]" "no bad descriptors"
+vzc_check "[ \"\$(xs rx_copy_no_iova)\" = 0 ]" "hugepage-backed guest memory has an IOVA in EAL's default mode"
 vzc_check "[ \"\$(xs rx_desc_lent_now)\" = 0 ]" "nothing lent at the end"
 
 if [ "$vzc_fail" != 0 ]; then

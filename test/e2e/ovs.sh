@@ -60,7 +60,7 @@ trap cleanup EXIT
 # when none is installed (a second copy would register the name twice).
 pmd_dir=$(sed -n 's/^#define RTE_EAL_PMD_PATH "\(.*\)"/\1/p' \
 	/usr/include/*/dpdk/rte_build_config.h 2>/dev/null | head -n 1)
-extra="--no-pci --iova-mode=va --file-prefix=vzcovs$$"
+extra="--no-pci --file-prefix=vzcovs$$"
 [ -e "$pmd_dir/librte_net_vhostzc.so" ] || extra="$extra -d $pmd"
 
 ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema

@@ -23,6 +23,7 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_memory.h>
 
 #include "../unit/vzc_test.h"
 #include "vzc_pattern.h"
@@ -92,6 +93,38 @@ xstat(const char *name)
 }
 
 /*
+ * The IOVA of every guest segment of m is what a device must use for its
+ * bytes in EAL's IOVA mode: the virtual address, or the physical address
+ * of both its first and its last byte (so it is contiguous too).
+ */
+static uint32_t iova_checked, iova_bad;
+
+static void
+check_iovas(const struct rte_mbuf *m)
+{
+	bool pa = rte_eal_iova_mode() == RTE_IOVA_PA;
+
+	for (; m != NULL; m = m->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		rte_iova_t iova = rte_mbuf_data_iova(m);
+		rte_iova_t first = pa ? rte_mem_virt2phy(p) : (uintptr_t)p;
+		rte_iova_t last = pa ? rte_mem_virt2phy(p + m->data_len - 1) :
+			(uintptr_t)(p + m->data_len - 1);
+
+		if (!RTE_MBUF_HAS_EXTBUF(m))
+			continue;
+		iova_checked++;
+		if (iova == RTE_BAD_IOVA || iova != first ||
+		    iova + m->data_len - 1 != last) {
+			if (iova_bad++ < 5)
+				fprintf(stderr, "segment %p: iova %#" PRIx64
+					" expected %#" PRIx64 "\n",
+					(const void *)p, iova, first);
+		}
+	}
+}
+
+/*
  * Send `count` packets of len bytes (segments of seg) from tx_port and
  * receive and check them on rx_port. Returns packets received intact.
  */
@@ -123,6 +156,7 @@ transfer(uint16_t tx_port, struct rte_mempool *tx_pool, uint16_t rx_port,
 		for (i = 0; i < n; i++) {
 			uint32_t seq;
 
+			check_iovas(pkts[i]);
 			if (vzc_pattern_check(pkts[i], len, &seq) && seq == expect &&
 			    (max_segs == 0 || pkts[i]->nb_segs <= max_segs))
 				good++;
@@ -231,6 +265,12 @@ main(int argc, char **argv)
 	      " of %" PRIu64, xstat("rx_zc_packets"), zc_expected);
 	CHECK(xstat("rx_copied_packets") == copy_expected, "copied %" PRIu64,
 	      xstat("rx_copied_packets"));
+	CHECK(iova_checked >= zc_expected && iova_bad == 0,
+	      "IOVA of every lent segment right for IOVA as %s: %u of %u bad",
+	      rte_eal_iova_mode() == RTE_IOVA_PA ? "PA" : "VA", iova_bad,
+	      iova_checked);
+	CHECK(xstat(rte_eal_iova_mode() == RTE_IOVA_PA ? "rx_lend_iova_pa" :
+		    "rx_lend_iova_va") == 1, "xstats name the lending mode");
 	CHECK(xstat("rx_desc_lent_now") == 0, "nothing lent after frees");
 	CHECK(xstat("rx_desc_returned") == zc_expected, "every lent one returned");
 	CHECK(xstat("rx_bad_desc") == 0, "no bad descriptors");

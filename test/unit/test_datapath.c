@@ -9,6 +9,7 @@
  * extbufs and frees, here and on another thread.
  */
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -71,11 +72,10 @@ seq_of_pkt(struct rte_mbuf *m)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Guest driver: post a packet of len payload bytes under head. */
+/* Guest driver: post a packet of len payload bytes at b under head. */
 static void
-post_pkt(uint16_t head, uint32_t len, uint32_t seq)
+post_at(uint16_t head, uint8_t *b, uint32_t len, uint32_t seq)
 {
-	uint8_t *b = buf_of(head);
 	uint32_t i;
 
 	memset(b, 0, HDR);
@@ -84,6 +84,12 @@ post_pkt(uint16_t head, uint32_t len, uint32_t seq)
 	desc[head] = (struct vzc_desc){ gpa_of(b), HDR + len, 0, 0 };
 	avail->ring[avail->idx % RING] = head;
 	__atomic_store_n(&avail->idx, avail->idx + 1, __ATOMIC_RELEASE);
+}
+
+static void
+post_pkt(uint16_t head, uint32_t len, uint32_t seq)
+{
+	post_at(head, buf_of(head), len, seq);
 }
 
 static bool
@@ -106,6 +112,30 @@ pkt_ok(struct rte_mbuf *m, uint32_t len, uint32_t seq)
  * The driver's view of guest memory: a second mapping of the guest's memfd,
  * owned and unmapped by the memgen, exactly as vhostzc_memgen_create does.
  */
+/*
+ * IOVA as PA over the test's memfd, which then pretends to be on 2 MB
+ * pages at the physical addresses of fake_phys (one of the two layouts
+ * below, chosen per test).
+ */
+static enum vhostzc_iova_mode iova_mode = VHOSTZC_IOVA_VA;
+static size_t page_size = 4096;
+#define FAKE_PG		(2u << 20)
+static const rte_iova_t phys_contig[GMEM_SIZE / FAKE_PG] = {
+	0x100000000ULL, 0x100200000ULL, 0x7ff000000ULL, 0x7ff200000ULL,
+};
+static const rte_iova_t phys_split[GMEM_SIZE / FAKE_PG] = {
+	0x100000000ULL, 0x7ff000000ULL, 0x7ff200000ULL, 0x100200000ULL,
+};
+static const rte_iova_t *fake_phys = phys_contig;
+
+static rte_iova_t
+fake_virt2phys(const void *va, void *base)
+{
+	size_t off = (size_t)((const uint8_t *)va - (const uint8_t *)base);
+
+	return fake_phys[off / FAKE_PG] + off % FAKE_PG;
+}
+
 static struct vhostzc_memgen *
 make_memgen(void)
 {
@@ -113,13 +143,13 @@ make_memgen(void)
 	void *base = mmap(NULL, GMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 			  gmem_fd, 0);
 
-	mg->map_base[0] = base;
-	mg->map_len[0] = GMEM_SIZE;
-	mg->page_size[0] = 4096;
-	mg->regions[0] = (struct vzc_mem_region){ GMEM_GPA, GMEM_SIZE, base };
-	mg->nregions = 1;
-	mg->view.nregions = 1;
-	mg->iova_va = true;
+	vhostzc_memgen_add_region(mg, GMEM_GPA, GMEM_SIZE, base, GMEM_SIZE, 0,
+				  page_size);
+	if (iova_mode == VHOSTZC_IOVA_PA)
+		vhostzc_memgen_set_iova(mg, VHOSTZC_IOVA_PA, fake_virt2phys,
+					mg->map[0].base);
+	else
+		vhostzc_memgen_set_iova(mg, iova_mode, NULL, NULL);
 	return mg;
 }
 
@@ -150,13 +180,13 @@ make_rxq(uint32_t max_lent)
 	q->memv = q->mem->view;
 	q->lender = vhostzc_lender_create(RING, SOCKET_ID_ANY);
 	q->hdr_len = HDR;
-	q->zc = true;
 	q->max_lent = max_lent;
 	q->callfd = -1;
 	q->vid = -1;
 	q->mp = mp;
 	q->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	q->internal = &in;
+	vhostzc_rxq_zc_mode(q);
 	q->ready = true;
 	return q;
 }
@@ -326,7 +356,7 @@ test_cap(void)
 	n = rx_all(q, pkts, 10);
 	CHECK(n == 10, "received %u", n);
 	CHECK(q->stats.zc_pkts == 4 && q->stats.copied_pkts == 6 &&
-	      q->stats.fallback_cap == 6, "zc %" PRIu64 " copied %" PRIu64,
+	      q->stats.copy[VHOSTZC_COPY_CAP] == 6, "zc %" PRIu64 " copied %" PRIu64,
 	      q->stats.zc_pkts, q->stats.copied_pkts);
 	CHECK(used->idx == 6, "copies returned at once: %u", used->idx);
 	for (i = 0; i < n; i++) {
@@ -358,9 +388,9 @@ test_ring_low(void)
 		n += got;
 	}
 	CHECK(n == 240, "received %u", n);
-	CHECK(q->stats.fallback_ring_low > 0 && q->lent <= RING - RING / 8,
+	CHECK(q->stats.copy[VHOSTZC_COPY_RING_LOW] > 0 && q->lent <= RING - RING / 8,
 	      "ring low: %" PRIu64 " copied, %u lent",
-	      q->stats.fallback_ring_low, q->lent);
+	      q->stats.copy[VHOSTZC_COPY_RING_LOW], q->lent);
 	CHECK(q->stats.zc_pkts + q->stats.copied_pkts == 240, "all counted");
 	for (i = 0; i < n; i++) {
 		CHECK(pkt_ok(pkts[i], 1500, i), "bytes %u", i);
@@ -401,12 +431,20 @@ test_malformed(void)
 	avail->idx++;
 	CHECK(vhostzc_rx_burst(q, pkts + 1, 1) == 0 && q->stats.bad_desc == 6,
 	      "duplicate head refused");
+	/* ... and again as a short packet, which would be copied: a copy
+	 * returns its head at once, so this one must be refused first.
+	 */
+	desc[5].len = HDR + 64;
+	avail->ring[avail->idx % RING] = 5;
+	avail->idx++;
+	CHECK(vhostzc_rx_burst(q, pkts + 1, 1) == 0 && q->stats.bad_desc == 7 &&
+	      used->idx == 4, "held head never returned by the copy path");
 	rte_pktmbuf_free(pkts[0]);
 	vhostzc_rx_burst(q, pkts, 1);
 	CHECK(used->idx == 5 && q->lent == 0, "lent one back");
 	/* A runaway avail index is refused without reading the ring. */
 	avail->idx += RING + 1;
-	CHECK(vhostzc_rx_burst(q, pkts, 8) == 0 && q->stats.bad_desc == 7,
+	CHECK(vhostzc_rx_burst(q, pkts, 8) == 0 && q->stats.bad_desc == 8,
 	      "runaway index");
 	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
 	free_rxq(q);
@@ -537,6 +575,115 @@ test_cross_thread(uint32_t total)
 	free_rxq(q);
 }
 
+/* The IOVA a device would use for the host byte p of the driver's mapping. */
+static rte_iova_t
+expected_iova(struct vhostzc_rxq *q, const uint8_t *p)
+{
+	if (iova_mode == VHOSTZC_IOVA_PA)
+		return fake_virt2phys(p, q->mem->map[0].base);
+	return (rte_iova_t)(uintptr_t)p;
+}
+
+/* Every guest segment of m: IOVA right at its first and its last byte. */
+static bool
+iovas_ok(struct vhostzc_rxq *q, struct rte_mbuf *m, uint16_t *ext_segs)
+{
+	bool ok = true;
+
+	*ext_segs = 0;
+	for (; m != NULL; m = m->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		rte_iova_t iova = rte_mbuf_data_iova(m);
+
+		if (!RTE_MBUF_HAS_EXTBUF(m))
+			continue;
+		(*ext_segs)++;
+		if (iova != expected_iova(q, p) ||
+		    iova + m->data_len - 1 !=
+		    expected_iova(q, p + m->data_len - 1)) {
+			fprintf(stderr, "segment at %p: iova %#" PRIx64
+				", expected %#" PRIx64 "\n", (const void *)p,
+				iova, expected_iova(q, p));
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/*
+ * IOVA of every lent segment, in VA and PA mode, for a payload inside one
+ * page, across two physically contiguous pages and across two that are
+ * not: the latter is split into two segments with RX scatter and copied
+ * (counted) without.
+ */
+static void
+test_iova(enum vhostzc_iova_mode mode, bool linear)
+{
+	uint8_t *in_page = buf_of(1);			/* page 0 */
+	uint8_t *at_2m = gmem + FAKE_PG - 2000;		/* pages 0 and 1 */
+	static const char *const what[] = {
+		"inside a page", "across contiguous pages",
+		"across discontiguous pages",
+	};
+	struct rte_mbuf *pkts[3];
+	struct vhostzc_rxq *q;
+	uint16_t i, segs;
+
+	iova_mode = mode;
+	page_size = mode == VHOSTZC_IOVA_PA ? FAKE_PG : 4096;
+	for (i = 0; i < 3; i++) {
+		bool split = mode == VHOSTZC_IOVA_PA && i == 2;
+
+		fake_phys = i == 2 ? phys_split : phys_contig;
+		q = make_rxq(RING / 2);
+		q->linear = linear;
+		CHECK(q->zc && q->lend_mode == mode, "lends in mode %d", mode);
+		post_at(1, i == 0 ? in_page : at_2m, 4000, 90 + i);
+		CHECK(rx_all(q, pkts, 1) == 1 && pkt_ok(pkts[0], 4000, 90 + i),
+		      "received %s", what[i]);
+		if (split && linear) {
+			CHECK(!RTE_MBUF_HAS_EXTBUF(pkts[0]) &&
+			      q->stats.copy[VHOSTZC_COPY_IOVA_SPLIT] == 1,
+			      "one-segment layout: copied, counted");
+		} else {
+			CHECK(iovas_ok(q, pkts[0], &segs), "IOVAs %s (mode %d)",
+			      what[i], mode);
+			CHECK(segs == (split ? 2 : 1) && q->stats.zc_pkts == 1,
+			      "%u guest segments %s", segs, what[i]);
+		}
+		rte_pktmbuf_free(pkts[0]);
+		vhostzc_rxq_reclaim_and_publish(q);
+		CHECK(used->idx == 1 && q->lent == 0, "returned once");
+		CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+		free_rxq(q);
+	}
+	iova_mode = VHOSTZC_IOVA_VA;
+	page_size = 4096;
+	fake_phys = phys_contig;
+}
+
+/* Small pages under PA: no IOVA exists, so nothing is lent (counted). */
+static void
+test_no_iova(void)
+{
+	struct rte_mbuf *pkt;
+	struct vhostzc_rxq *q;
+
+	iova_mode = VHOSTZC_IOVA_PA;
+	page_size = 4096;
+	q = make_rxq(RING / 2);
+	CHECK(!q->zc && q->mem->mode == VHOSTZC_IOVA_NONE &&
+	      q->mem->no_iova_why != NULL, "small pages: no IOVA");
+	post_pkt(3, 4000, 77);
+	CHECK(rx_all(q, &pkt, 1) == 1 && pkt_ok(pkt, 4000, 77) &&
+	      !RTE_MBUF_HAS_EXTBUF(pkt), "copied");
+	CHECK(q->stats.copy[VHOSTZC_COPY_NO_IOVA] == 1 && used->idx == 1,
+	      "counted as no IOVA, returned at once");
+	rte_pktmbuf_free(pkt);
+	free_rxq(q);
+	iova_mode = VHOSTZC_IOVA_VA;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -573,6 +720,11 @@ main(int argc, char **argv)
 	test_ring_low();
 	test_malformed();
 	test_stop_with_lent();
+	test_iova(VHOSTZC_IOVA_VA, false);
+	test_iova(VHOSTZC_IOVA_VA, true);
+	test_iova(VHOSTZC_IOVA_PA, false);
+	test_iova(VHOSTZC_IOVA_PA, true);
+	test_no_iova();
 	test_cross_thread(total);
 
 	CHECK(vhostzc_lender_count() == lenders, "no lender leaked");

@@ -351,6 +351,7 @@ vhostzc_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->queue_id = qid;
 	q->vring_idx = qid * 2 + 1;
 	q->callfd = -1;
+	q->logged_mode = -1;
 	dev->data->rx_queues[qid] = q;
 	pthread_mutex_unlock(&in->ctl);
 	return 0;
@@ -491,27 +492,45 @@ vhostzc_xstats_reset(struct rte_eth_dev *dev)
 }
 
 /* Per-queue receive counters exposed as xstats, summed for the port too. */
-struct vhostzc_xstat {
-	const char *name;
-	size_t off;	/* in struct vhostzc_rxq_stats; SIZE_MAX: lent now */
+enum vhostzc_xstat_kind {
+	VHOSTZC_XS_COUNTER,	/* uint64_t at off in struct vhostzc_rxq_stats */
+	VHOSTZC_XS_LENT,	/* chains lent now */
+	VHOSTZC_XS_MODE,	/* 1 while the queue lends in IOVA mode off */
 };
 
+struct vhostzc_xstat {
+	const char *name;
+	enum vhostzc_xstat_kind kind;
+	size_t off;
+};
+
+#define VZC_XS(n, field) \
+	{ n, VHOSTZC_XS_COUNTER, offsetof(struct vhostzc_rxq_stats, field) }
+#define VZC_XS_COPY(n, reason) \
+	{ n, VHOSTZC_XS_COUNTER, offsetof(struct vhostzc_rxq_stats, copy) + \
+	  sizeof(uint64_t) * (reason) }
+
 static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
-	{ "zc_packets", offsetof(struct vhostzc_rxq_stats, zc_pkts) },
-	{ "copied_packets", offsetof(struct vhostzc_rxq_stats, copied_pkts) },
-	{ "desc_lent_now", SIZE_MAX },
-	{ "desc_returned", offsetof(struct vhostzc_rxq_stats, returned) },
-	{ "bad_desc", offsetof(struct vhostzc_rxq_stats, bad_desc) },
-	{ "copy_cap_reached", offsetof(struct vhostzc_rxq_stats, fallback_cap) },
-	{ "copy_unmappable", offsetof(struct vhostzc_rxq_stats, fallback_map) },
-	{ "copy_ring_low",
-	  offsetof(struct vhostzc_rxq_stats, fallback_ring_low) },
-	{ "desc_returned_at_stop",
-	  offsetof(struct vhostzc_rxq_stats, reclaimed_at_stop) },
-	{ "snapshot_failed",
-	  offsetof(struct vhostzc_rxq_stats, snapshot_failed) },
-	{ "guest_notifications", offsetof(struct vhostzc_rxq_stats, notify) },
-	{ "used_writes_logged", offsetof(struct vhostzc_rxq_stats, logged) },
+	VZC_XS("zc_packets", zc_pkts),
+	VZC_XS("copied_packets", copied_pkts),
+	{ "desc_lent_now", VHOSTZC_XS_LENT, 0 },
+	VZC_XS("desc_returned", returned),
+	VZC_XS("bad_desc", bad_desc),
+	VZC_XS_COPY("copy_short", VHOSTZC_COPY_SHORT),
+	VZC_XS_COPY("copy_cap_reached", VHOSTZC_COPY_CAP),
+	VZC_XS_COPY("copy_unmappable", VHOSTZC_COPY_OFF),
+	VZC_XS_COPY("copy_no_iova", VHOSTZC_COPY_NO_IOVA),
+	VZC_XS_COPY("copy_iova_split", VHOSTZC_COPY_IOVA_SPLIT),
+	VZC_XS_COPY("copy_ring_low", VHOSTZC_COPY_RING_LOW),
+	VZC_XS_COPY("copy_rewrite", VHOSTZC_COPY_REWRITE),
+	VZC_XS_COPY("copy_layout", VHOSTZC_COPY_LAYOUT),
+	VZC_XS("desc_returned_at_stop", reclaimed_at_stop),
+	VZC_XS("snapshot_failed", snapshot_failed),
+	VZC_XS("guest_notifications", notify),
+	VZC_XS("used_writes_logged", logged),
+	{ "lend_iova_va", VHOSTZC_XS_MODE, VHOSTZC_IOVA_VA },
+	{ "lend_iova_va_dma", VHOSTZC_XS_MODE, VHOSTZC_IOVA_VA_DMA },
+	{ "lend_iova_pa", VHOSTZC_XS_MODE, VHOSTZC_IOVA_PA },
 };
 
 #define VHOSTZC_NB_RX_XSTATS RTE_DIM(vhostzc_rx_xstats)
@@ -519,9 +538,14 @@ static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
 static uint64_t
 rx_xstat_value(const struct vhostzc_rxq *q, const struct vhostzc_xstat *x)
 {
-	if (x->off == SIZE_MAX)
+	switch (x->kind) {
+	case VHOSTZC_XS_LENT:
 		return q->lent;
-	return *(const uint64_t *)((const uint8_t *)&q->stats + x->off);
+	case VHOSTZC_XS_MODE:
+		return q->ready && q->zc && q->lend_mode == x->off;
+	default:
+		return *(const uint64_t *)((const uint8_t *)&q->stats + x->off);
+	}
 }
 
 /* Port-level counters, kept by the control path. */

@@ -18,6 +18,7 @@
 
 #include "vhostzc_compat.h"
 #include "vhostzc_ring.h"
+#include "vhostzc_zc.h"
 
 extern int vhostzc_logtype;
 #define RTE_LOGTYPE_VHOSTZC vhostzc_logtype
@@ -50,83 +51,20 @@ struct vhostzc_zc_params {
 };
 
 /*
- * One set of our own mappings of the guest memory table. The driver maps
- * every region itself from the fd the front-end sent, so the memory stays
- * valid for as long as any mbuf points into it, whatever the vhost library
- * unmaps on SET_MEM_TABLE or disconnect. Refcounted: one reference for the
- * device while it is current, one per lent chain.
+ * Why a received chain was copied rather than lent: one verdict per chain,
+ * one counter per reason (xstats rx_copy_*).
  */
-struct vhostzc_memgen {
-	VZC_ATOMIC(uint32_t) refcnt;
-	uint32_t nregions;
-	bool iova_va;		/* IOVA of a mapped byte is its virtual address */
-	struct vzc_mem_region regions[VZC_MAX_REGIONS];
-	void *map_base[VZC_MAX_REGIONS];
-	size_t map_len[VZC_MAX_REGIONS];
-	size_t page_size[VZC_MAX_REGIONS];	/* of the backing file */
-	struct vzc_mem_view view;		/* over regions[] */
+enum vhostzc_copy_reason {
+	VHOSTZC_COPY_SHORT,	/* payload below zc-min-len or the head */
+	VHOSTZC_COPY_OFF,	/* zero-copy unavailable on this attachment */
+	VHOSTZC_COPY_NO_IOVA,	/* guest memory without a valid IOVA */
+	VHOSTZC_COPY_IOVA_SPLIT,	/* IOVA-discontiguous, one segment allowed */
+	VHOSTZC_COPY_CAP,	/* lending cap reached */
+	VHOSTZC_COPY_RING_LOW,	/* guest ring nearly exhausted */
+	VHOSTZC_COPY_REWRITE,	/* an offload would write guest memory */
+	VHOSTZC_COPY_LAYOUT,	/* does not fit the lent layout */
+	VHOSTZC_COPY_NR
 };
-
-struct vhostzc_lender;
-
-enum vhostzc_slot_state {
-	VHOSTZC_SLOT_FREE = 0,
-	VHOSTZC_SLOT_LENT,	/* mbufs out, descriptor owed to the guest */
-	VHOSTZC_SLOT_RETURNED,	/* mbufs out, descriptor returned at a stop */
-};
-
-/* Per-descriptor-head lending state; one cache line each to keep frees on
- * different lcores from sharing lines. Only the owner touches gen/state.
- */
-struct vhostzc_slot {
-	struct rte_mbuf_ext_shared_info shinfo;
-	struct vhostzc_lender *lender;	/* fixed at creation */
-	uint16_t head;			/* fixed at creation */
-	uint8_t gen;			/* index into lender->gens */
-	uint8_t state;			/* enum vhostzc_slot_state */
-} __rte_cache_aligned;
-
-/* Memory generations one lender has chains out in, at most this many. */
-#define VHOSTZC_LEND_GENS	8
-
-/*
- * One memory mapping that lent chains point into, with how many: the
- * lender holds one memgen reference per generation in use, so lending a
- * chain costs no atomic operation.
- */
-struct vhostzc_lend_gen {
-	struct vhostzc_memgen *mg;
-	uint32_t lent;
-};
-
-/*
- * Zero-copy state of one guest TX ring incarnation. Frees on any lcore
- * push the head into `done` (multi-producer), and that is all they do.
- * The owner (the polling lcore; the control path while the queue is
- * paused) drains it: it writes the used ring and does every count. When
- * the ring incarnation ends with mbufs still out, the lender is orphaned:
- * a reaper on the EAL alarm thread becomes its only owner, drains it, and
- * frees it once the last mbuf came back.
- */
-struct vhostzc_lender {
-	uint16_t size;
-	uint8_t cur_gen;	/* generation of the queue's mapping, or NONE */
-	uint32_t outstanding;	/* slots not FREE */
-	struct rte_ring *done;
-	/*
-	 * Frees on the first lcore that polled the queue (run-to-completion
-	 * apps free where they receive) go to this single-producer ring
-	 * instead: no compare-and-swap. The owner lcore never changes, so
-	 * it is the only producer; consumers are serialised as for `done`.
-	 */
-	struct rte_ring *done_local;
-	VZC_ATOMIC(unsigned int) owner_lcore;	/* LCORE_ID_ANY until set */
-	struct vhostzc_lend_gen gens[VHOSTZC_LEND_GENS];
-	TAILQ_ENTRY(vhostzc_lender) orphan_next;
-	struct vhostzc_slot slots[];
-};
-
-#define VHOSTZC_GEN_NONE	UINT8_MAX
 
 struct vhostzc_rxq_stats {
 	uint64_t pkts;
@@ -137,9 +75,7 @@ struct vhostzc_rxq_stats {
 	uint64_t returned;	/* lent descriptors given back to the guest */
 	uint64_t bad_desc;
 	uint64_t notify;
-	uint64_t fallback_cap;	/* copied because the lending cap was hit */
-	uint64_t fallback_map;	/* copied because the buffer was not mappable */
-	uint64_t fallback_ring_low;	/* copied because the guest ring ran low */
+	uint64_t copy[VHOSTZC_COPY_NR];	/* copied, by reason */
 	uint64_t reclaimed_at_stop;	/* returned while still lent, at stop */
 	uint64_t snapshot_failed;	/* ... without a private copy of its pages */
 	uint64_t nombuf;
@@ -169,6 +105,13 @@ struct vhostzc_rxq {
 	uint16_t hdr_len;	/* virtio-net header bytes */
 	bool log_dirty;
 	bool zc;		/* zero-copy allowed on this attachment */
+	/* Why not, when !zc (VHOSTZC_COPY_OFF or _NO_IOVA). */
+	uint8_t zc_off_reason;
+	/* IOVA mode chains are lent in (enum vhostzc_iova_mode; xstats). */
+	uint8_t lend_mode;
+	/* Mapping and mode last logged for this queue: one line per change. */
+	uint64_t logged_mem_id;
+	int8_t logged_mode;
 	bool sw_csum;
 	bool vlan_strip;
 	bool linear;		/* no RX scatter: one segment per packet */
@@ -226,56 +169,14 @@ struct vhostzc_internal {
 	uint64_t connects;	/* new_device count (xstat) */
 };
 
-/* vhostzc_zc.c: zero-copy lifetime */
-struct vhostzc_memgen *vhostzc_memgen_alloc(void);
-struct vhostzc_memgen *vhostzc_memgen_create(int vid);
-void vhostzc_memgen_put(struct vhostzc_memgen *mg);
-int vhostzc_memgen_snapshot(struct vhostzc_memgen *mg, const uint8_t *addr,
-			    uint32_t len);
-static inline struct vhostzc_memgen *
-vhostzc_memgen_get(struct vhostzc_memgen *mg)
-{
-	/* Relaxed: the caller already holds a reference, nothing to order. */
-	vzc_atomic_add_fetch(&mg->refcnt, 1, VZC_RELAXED);
-	return mg;
-}
-struct vhostzc_lender *vhostzc_lender_create(uint16_t size, int socket);
-void vhostzc_lender_orphan(struct vhostzc_lender *l);
-void vhostzc_gen_release_if_idle(struct vhostzc_lender *l, uint8_t g);
-int vhostzc_lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg);
-unsigned int vhostzc_reap_orphans(void);
-void vhostzc_zc_free_cb(void *addr, void *opaque);
-uint32_t vhostzc_lender_count(void);
-
-/* A lent chain's last mbuf was freed (its head came out of `done`). */
-static inline void
-vhostzc_lender_complete(struct vhostzc_lender *l, uint16_t head)
-{
-	struct vhostzc_slot *s = &l->slots[head];
-
-	s->state = VHOSTZC_SLOT_FREE;
-	l->outstanding--;
-	/* An older mapping whose last chain came back is released. */
-	if (--l->gens[s->gen].lent == 0 && s->gen != l->cur_gen)
-		vhostzc_gen_release_if_idle(l, s->gen);
-}
-
-/* Generation index for lending from mg: the current one without a call. */
-static inline int
-vhostzc_lender_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
-{
-	if (likely(l->cur_gen != VHOSTZC_GEN_NONE &&
-		   l->gens[l->cur_gen].mg == mg))
-		return l->cur_gen;
-	return vhostzc_lender_new_gen(l, mg);
-}
-uint32_t vhostzc_memgen_count(void);
+/* vhostzc_zc.c: see vhostzc_zc.h */
 
 /* vhostzc_rxtx.c: bursts and queue housekeeping */
 uint16_t vhostzc_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t vhostzc_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n);
 void vhostzc_rxq_reclaim_and_publish(struct vhostzc_rxq *q);
 void vhostzc_rxq_return_lent(struct vhostzc_rxq *q);
+void vhostzc_rxq_zc_mode(struct vhostzc_rxq *q);
 
 /* vhostzc_vhost.c: vhost-user control */
 int vhostzc_vhost_register(struct vhostzc_internal *in);

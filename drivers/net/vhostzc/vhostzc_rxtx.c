@@ -45,10 +45,7 @@ struct vzc_net_hdr {
 #define VZC_NET_HDR_GSO_UDP		3
 #define VZC_NET_HDR_GSO_TCPV6		4
 
-/* Largest guest piece one extbuf mbuf can describe (buf_len is 16 bits). */
-#define VZC_EXT_SEG_MAX		61440
-/* Most mbufs one received packet may use. */
-#define VZC_MAX_SEGS		128
+#define VZC_MAX_SEGS		VHOSTZC_MAX_SEGS
 #define VZC_RX_RECLAIM_BURST	64
 /* Most packets one rx_burst call takes from the guest. */
 #define VZC_RX_BURST_MAX	64
@@ -119,6 +116,27 @@ rxq_publish(struct vhostzc_rxq *q, uint16_t old_used)
 		eventfd_write(q->callfd, 1);
 		q->stats.notify++;
 	}
+}
+
+/*
+ * Whether and how the queue lends on this attachment: the memgen's IOVA
+ * mode, or why it copies everything. Queue locked (control path), from
+ * q->internal, q->lender and q->mem; the one place these are set.
+ */
+void
+vhostzc_rxq_zc_mode(struct vhostzc_rxq *q)
+{
+	q->zc = false;
+	q->lend_mode = VHOSTZC_IOVA_NONE;
+	q->zc_off_reason = VHOSTZC_COPY_OFF;
+	if (!q->internal->zc.enabled || q->lender == NULL || q->mem == NULL)
+		return;
+	if (q->mem->mode == VHOSTZC_IOVA_NONE) {
+		q->zc_off_reason = VHOSTZC_COPY_NO_IOVA;
+		return;
+	}
+	q->zc = true;
+	q->lend_mode = (uint8_t)q->mem->mode;
 }
 
 void
@@ -284,117 +302,79 @@ rxq_copy(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 	return mb[0];
 }
 
-/*
- * Mark a chain lent, its nsegs extbuf mbufs attached to the slot's shinfo.
- * Plain stores, no atomics: the slot is free, so no free callback can be
- * looking at it; the mbufs become visible to other lcores only through the
- * app's own hand-off, which orders these writes. The lender's generation
- * holds the mapping for all its chains.
- */
-static inline void
-slot_lend(struct vhostzc_rxq *q, struct vhostzc_slot *slot, uint8_t gen,
-	  uint16_t nsegs)
-{
-	struct vhostzc_lender *l = q->lender;
+/* What became of one received chain. */
+enum rx_verdict {
+	RX_LENT,	/* zero-copy mbuf out; descriptor owed */
+	RX_COPIED,	/* ordinary mbuf out; descriptor returned now */
+	RX_BAD,		/* dropped and counted; returned now */
+	RX_HELD,	/* head still lent: dropped, counted, never returned */
+	RX_NOMBUF,	/* out of mbufs: chain left for the next burst */
+};
 
-	rte_mbuf_ext_refcnt_set(&slot->shinfo, nsegs);
-	slot->gen = gen;
-	slot->state = VHOSTZC_SLOT_LENT;
-	l->gens[gen].lent++;
-	l->outstanding++;
-	q->lent++;
-	q->stats.zc_pkts++;
+static enum vhostzc_copy_reason
+lend_verdict_reason(enum vhostzc_lend_verdict v)
+{
+	switch (v) {
+	case VHOSTZC_LEND_NO_IOVA:
+		return VHOSTZC_COPY_NO_IOVA;
+	case VHOSTZC_LEND_IOVA_SPLIT:
+		return VHOSTZC_COPY_IOVA_SPLIT;
+	default:
+		return VHOSTZC_COPY_LAYOUT;
+	}
 }
 
 /*
  * Lend the guest buffer: a host-owned head mbuf (headroom, headers the
  * guest can no longer change) plus extbuf segments over the rest, all
- * sharing the slot's shinfo. NULL with *fallback set when the packet
- * should be copied instead; NULL alone when out of mbufs.
+ * sharing the slot's shinfo. Returns the copy reason when it cannot be
+ * lent, VHOSTZC_COPY_NR when lent (*out set, or NULL: out of mbufs).
  */
-static struct rte_mbuf *
+static enum vhostzc_copy_reason
 rxq_lend(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
-	 uint32_t len, bool *fallback)
+	 uint32_t len, struct rte_mbuf **out)
 {
-	struct vhostzc_lender *l = q->lender;
-	struct vhostzc_slot *slot = &l->slots[c->head];
-	int gen = vhostzc_lender_gen(l, q->mem);
+	struct vhostzc_lend_plan p;
 	struct rte_mbuf *mb[VZC_MAX_SEGS];
-	uint8_t *base[VZC_MAX_SEGS];
-	uint16_t seg_len[VZC_MAX_SEGS];
 	uint32_t head_len = RTE_MIN(len, (uint32_t)VHOSTZC_ZC_HEAD_LEN);
-	uint32_t skip = q->hdr_len + head_len;
-	uint16_t nseg = 1, k, i;
+	enum vhostzc_lend_verdict v;
 
-	if (unlikely(gen < 0)) {
-		*fallback = true;	/* too many old mappings still lent */
-		return NULL;
-	}
-	for (k = 0; k < c->niov; k++) {
-		uint8_t *p = c->iov[k].base;
-		uint32_t left = c->iov[k].len;
-
-		if (skip >= left) {
-			skip -= left;
-			continue;
-		}
-		p += skip;
-		left -= skip;
-		skip = 0;
-		while (left != 0) {
-			uint32_t n = RTE_MIN(left, (uint32_t)VZC_EXT_SEG_MAX);
-
-			if (unlikely(nseg == VZC_MAX_SEGS)) {
-				*fallback = true;
-				return NULL;
-			}
-			base[nseg] = p;
-			seg_len[nseg] = (uint16_t)n;
-			nseg++;
-			p += n;
-			left -= n;
-		}
-	}
-	if (unlikely(stash_take(q, st, mb, nseg) != 0))
-		return NULL;
-
+	*out = NULL;
+	v = vhostzc_lend_plan(q->lender, q->mem, c->iov, c->niov,
+			      q->hdr_len + head_len, len - head_len,
+			      VZC_MAX_SEGS - 1, &p);
+	if (unlikely(v != VHOSTZC_LEND_OK))
+		return lend_verdict_reason(v);
+	if (unlikely(stash_take(q, st, mb, 1 + p.nseg) != 0))
+		return VHOSTZC_COPY_NR;
 	chain_to_mbufs(c, q->hdr_len, head_len, mb, q->data_room);
-	for (i = 1; i < nseg; i++) {
-		rte_iova_t iova = q->mem->iova_va ?
-			(rte_iova_t)(uintptr_t)base[i] : RTE_BAD_IOVA;
-
-		rte_pktmbuf_attach_extbuf(mb[i], base[i], iova, seg_len[i],
-					  &slot->shinfo);
-		mb[i]->data_len = seg_len[i];
-	}
-	link_segs(mb, nseg, len, q->port_id);
-
-	slot_lend(q, slot, (uint8_t)gen, nseg - 1);
-	return mb[0];
+	vhostzc_lend(q->lender, c->head, &p, mb + 1);
+	link_segs(mb, 1 + p.nseg, len, q->port_id);
+	*out = mb[0];
+	return VHOSTZC_COPY_NR;
 }
 
 /*
  * Linear layout, for applications that did not enable
  * RTE_ETH_RX_OFFLOAD_SCATTER and so must get one segment per packet: the
  * whole payload as a single extbuf mbuf over the guest buffer. Possible
- * when the payload is one host-contiguous piece (after the virtio-net
- * header, in the same piece or its own descriptor). The headroom is the
- * header's own bytes when it precedes the payload in the same piece (12),
- * else none; headers stay in guest memory (see the docs). NULL with
- * *fallback set when the packet should be copied; NULL alone when out of
- * mbufs.
+ * when the payload is one host-contiguous and IOVA-contiguous piece
+ * (after the virtio-net header, in the same piece or its own descriptor).
+ * The headroom is the header's own bytes when it precedes the payload in
+ * the same piece (12), else none; headers stay in guest memory (see the
+ * docs). Returns as rxq_lend.
  */
-static struct rte_mbuf *
+static enum vhostzc_copy_reason
 rxq_lend_linear(struct vhostzc_rxq *q, struct rx_stash *st,
-		const struct vzc_chain *c, uint32_t len, bool *fallback)
+		const struct vzc_chain *c, uint32_t len, struct rte_mbuf **out)
 {
-	struct vhostzc_lender *l = q->lender;
-	struct vhostzc_slot *slot = &l->slots[c->head];
-	int gen = vhostzc_lender_gen(l, q->mem);
+	struct vhostzc_lend_plan p;
+	enum vhostzc_lend_verdict v;
 	const struct vzc_iov *piece;
 	struct rte_mbuf *m;
 	uint16_t headroom;
 
+	*out = NULL;
 	if (c->niov == 1) {
 		piece = &c->iov[0];
 		headroom = q->hdr_len;
@@ -402,26 +382,21 @@ rxq_lend_linear(struct vhostzc_rxq *q, struct rx_stash *st,
 		piece = &c->iov[1];
 		headroom = 0;
 	} else {
-		*fallback = true;
-		return NULL;
+		return VHOSTZC_COPY_LAYOUT;
 	}
-	if (unlikely(gen < 0 || piece->len > UINT16_MAX)) {
-		*fallback = true;
-		return NULL;
-	}
+	v = vhostzc_lend_plan(q->lender, q->mem, piece, 1, 0, piece->len, 1,
+			      &p);
+	if (unlikely(v != VHOSTZC_LEND_OK))
+		return lend_verdict_reason(v);
 	if (unlikely(stash_take(q, st, &m, 1) != 0))
-		return NULL;
-	rte_pktmbuf_attach_extbuf(m, piece->base,
-				  q->mem->iova_va ?
-				  (rte_iova_t)(uintptr_t)piece->base : RTE_BAD_IOVA,
-				  (uint16_t)piece->len, &slot->shinfo);
+		return VHOSTZC_COPY_NR;
+	vhostzc_lend(q->lender, c->head, &p, &m);
 	m->data_off = headroom;
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	m->port = q->port_id;
-
-	slot_lend(q, slot, (uint8_t)gen, 1);
-	return m;
+	*out = m;
+	return VHOSTZC_COPY_NR;
 }
 
 /* Complete an L4 checksum the guest left to us (virtio NEEDS_CSUM). */
@@ -527,6 +502,76 @@ read_net_hdr(const struct vzc_chain *c, struct vzc_net_hdr *h)
 		vzc_chain_copy(c, 0, h, sizeof(*h));
 }
 
+/*
+ * Whether this chain may be lent, as the burst's conditions stand:
+ * VHOSTZC_COPY_NR when it may, else why it is copied.
+ */
+static inline enum vhostzc_copy_reason
+rx_copy_reason(const struct vhostzc_rxq *q, uint32_t len, uint32_t min_len,
+	       bool ring_low, const struct vzc_net_hdr *h)
+{
+	if (len < min_len || len <= VHOSTZC_ZC_HEAD_LEN)
+		return VHOSTZC_COPY_SHORT;
+	if (!q->zc)
+		return (enum vhostzc_copy_reason)q->zc_off_reason;
+	if (q->lent >= q->max_lent)
+		return VHOSTZC_COPY_CAP;
+	if (ring_low)
+		return VHOSTZC_COPY_RING_LOW;
+	/* Would rewrite bytes that are guest memory. */
+	if (q->linear && (q->vlan_strip || (q->sw_csum &&
+	    (h->flags & VZC_NET_HDR_F_NEEDS_CSUM) != 0)))
+		return VHOSTZC_COPY_REWRITE;
+	return VHOSTZC_COPY_NR;
+}
+
+/*
+ * One received chain, one verdict: lent, copied (counted by reason), or
+ * dropped. A head the application still holds (a hostile or confused
+ * guest re-posted it) is refused before anything else: it must never be
+ * returned twice, nor its slot touched.
+ */
+static enum rx_verdict
+rx_chain(struct vhostzc_rxq *q, struct rx_stash *st, struct vzc_chain *c,
+	 uint32_t min_len, bool ring_low, struct rte_mbuf **out)
+{
+	enum vhostzc_copy_reason why;
+	struct vzc_net_hdr h;
+	bool bad = false;
+	uint32_t len;
+
+	if (unlikely(q->lender != NULL &&
+		     q->lender->slots[c->head].state != VHOSTZC_SLOT_FREE))
+		return RX_HELD;
+	if (unlikely(vzc_ring_walk_fast(&q->vr, &q->memv, c->head, c) !=
+		     VZC_WALK_OK || c->total <= q->hdr_len))
+		return RX_BAD;
+	len = c->total - q->hdr_len;
+	read_net_hdr(c, &h);
+
+	why = rx_copy_reason(q, len, min_len, ring_low, &h);
+	if (why == VHOSTZC_COPY_NR) {
+		why = q->linear ? rxq_lend_linear(q, st, c, len, out) :
+			rxq_lend(q, st, c, len, out);
+		if (why == VHOSTZC_COPY_NR) {
+			if (unlikely(*out == NULL))
+				return RX_NOMBUF;
+			q->lent++;
+			q->stats.zc_pkts++;
+			goto deliver;
+		}
+	}
+	*out = rxq_copy(q, st, c, len, &bad);
+	if (unlikely(*out == NULL))
+		return bad ? RX_BAD : RX_NOMBUF;
+	q->stats.copy[why]++;
+deliver:
+	rx_offload(q, *out, &h);
+	if (q->vlan_strip)
+		rte_vlan_strip(*out);
+	return why == VHOSTZC_COPY_NR ? RX_LENT : RX_COPIED;
+}
+
 uint16_t
 vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
@@ -587,78 +632,37 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		st.n = 0;	/* per packet, as far as the pool goes */
 
 	for (i = 0; i < avail; i++) {
-		uint16_t head = vzc_ring_take_head(&q->vr);
-		struct vzc_net_hdr h;
-		struct rte_mbuf *m = NULL;
-		bool fallback = false, bad = false;
-		uint32_t len;
+		struct rte_mbuf *m;
 
-		if (unlikely(head >= q->vr.size)) {
+		c.head = vzc_ring_take_head(&q->vr);
+		if (unlikely(c.head >= q->vr.size)) {
 			/* No valid id to return it under: count and skip. */
 			q->stats.bad_desc++;
 			continue;
 		}
-		if (unlikely(vzc_ring_walk_fast(&q->vr, &q->memv, head, &c) !=
-			     VZC_WALK_OK || c.total <= q->hdr_len)) {
+		switch (rx_chain(q, &st, &c, min_len, ring_low, &m)) {
+		case RX_LENT:
+			break;
+		case RX_COPIED:
+			done[ndone++] = c.head;
+			break;
+		case RX_BAD:
 			q->stats.bad_desc++;
-			done[ndone++] = head;
+			done[ndone++] = c.head;
 			continue;
-		}
-		len = c.total - q->hdr_len;
-		read_net_hdr(&c, &h);
-
-		if (len < min_len || len <= VHOSTZC_ZC_HEAD_LEN) {
-			fallback = true;
-		} else if (!q->zc) {
-			q->stats.fallback_map++;
-			fallback = true;
-		} else if (q->lent >= q->max_lent) {
-			q->stats.fallback_cap++;
-			fallback = true;
-		} else if (ring_low) {
-			q->stats.fallback_ring_low++;
-			fallback = true;
-		} else if (q->linear && (q->vlan_strip || (q->sw_csum &&
-			   (h.flags & VZC_NET_HDR_F_NEEDS_CSUM) != 0))) {
-			/* Would rewrite bytes that are guest memory: copy. */
-			fallback = true;
-		} else if (unlikely(q->lender->slots[head].state !=
-				    VHOSTZC_SLOT_FREE)) {
-			/*
-			 * The guest re-posted a head we still hold: never
-			 * return it twice nor touch its slot. (A copied
-			 * duplicate only confuses the guest that sent it.)
-			 */
+		case RX_HELD:
 			q->stats.bad_desc++;
 			continue;
-		} else {
-			m = q->linear ?
-				rxq_lend_linear(q, &st, &c, len, &fallback) :
-				rxq_lend(q, &st, &c, len, &fallback);
-			if (fallback)
-				q->stats.fallback_map++;
-		}
-		if (fallback) {
-			m = rxq_copy(q, &st, &c, len, &bad);
-			if (m != NULL || bad)
-				done[ndone++] = head;
-		}
-		if (unlikely(m == NULL)) {
-			if (bad) {
-				q->stats.bad_desc++;
-				continue;
-			}
-			/* Out of mbufs: leave the chain for the next burst. */
+		case RX_NOMBUF:
+			/* Leave the chain for the next burst. */
 			q->vr.last_avail--;
 			q->stats.nombuf++;
-			break;
+			goto end_loop;
 		}
-		rx_offload(q, m, &h);
-		if (q->vlan_strip)
-			rte_vlan_strip(m);
 		bytes += m->pkt_len;
 		pkts[nb++] = m;
 	}
+end_loop:
 	for (i = 0; i < ndone; i++)
 		vzc_ring_used_put(&q->vr, done[i], 0);
 	/* Fresh from the pool and untouched: they go back as they are. */

@@ -128,6 +128,36 @@ rxq_stop(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 	q->shadow_valid = false;
 }
 
+/* One log line per attachment whose mapping or mode changed. */
+static void
+rxq_log_zc_mode(struct vhostzc_internal *in, struct vhostzc_rxq *q)
+{
+	const struct vhostzc_memgen *mg = q->mem;
+	uint64_t id = mg != NULL ? mg->id : 0;
+
+	if (!in->zc.enabled ||
+	    (q->logged_mem_id == id && q->logged_mode == (int8_t)q->lend_mode))
+		return;
+	q->logged_mem_id = id;
+	q->logged_mode = (int8_t)q->lend_mode;
+	if (q->zc && (mg->all_va || mg->no_iova_why == NULL))
+		VHOSTZC_LOG(NOTICE, "port %u rxq %u: zero-copy, %s",
+			    in->port_id, q->queue_id,
+			    vhostzc_iova_mode_name(q->lend_mode));
+	else if (q->zc)
+		VHOSTZC_LOG(NOTICE, "port %u rxq %u: zero-copy, %s; some guest "
+			    "memory is copied (%s)", in->port_id, q->queue_id,
+			    vhostzc_iova_mode_name(q->lend_mode),
+			    mg->no_iova_why);
+	else
+		VHOSTZC_LOG(NOTICE, "port %u rxq %u: zero-copy unavailable (%s), copying",
+			    in->port_id, q->queue_id,
+			    mg == NULL ? "guest memory not mappable" :
+			    q->lender == NULL ? "out of memory" :
+			    mg->no_iova_why != NULL ? mg->no_iova_why :
+			    "no IOVA for guest memory");
+}
+
 static int
 rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 {
@@ -208,20 +238,13 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 		q->memv.nregions = 0;
 	}
 
-	q->zc = in->zc.enabled && q->lender != NULL && q->mem != NULL &&
-		q->mem->iova_va;
+	vhostzc_rxq_zc_mode(q);
 	q->max_lent = in->zc.max_lent != 0 ?
 		RTE_MIN(in->zc.max_lent, (uint32_t)vring.size) :
 		(uint32_t)vring.size >> VHOSTZC_DEFAULT_LEND_SHIFT;
 	q->ready = true;
 	rte_spinlock_unlock(&q->lock);
-
-	if (in->zc.enabled && !q->zc)
-		VHOSTZC_LOG(NOTICE, "port %u rxq %u: zero-copy unavailable (%s), copying",
-			    in->port_id, q->queue_id,
-			    q->mem == NULL ? "guest memory not mappable" :
-			    q->lender == NULL ? "out of memory" :
-			    "IOVA as PA; use --iova-mode=va");
+	rxq_log_zc_mode(in, q);
 	return 0;
 }
 

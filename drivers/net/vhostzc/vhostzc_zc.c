@@ -8,17 +8,25 @@
  * on whichever lcore frees the last segment of a lent packet.
  */
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_alarm.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_vfio.h>
 #include <rte_vhost.h>
 
 #include "vhostzc.h"
@@ -26,6 +34,7 @@
 /* Live objects, for leak checks in tests and the xstats. */
 static VZC_ATOMIC(uint32_t) memgen_live;
 static VZC_ATOMIC(uint32_t) lender_live;
+static VZC_ATOMIC(uint64_t) memgen_ids;
 
 uint32_t
 vhostzc_memgen_count(void)
@@ -44,14 +53,24 @@ memgen_free(struct vhostzc_memgen *mg)
 {
 	uint32_t i;
 
-	for (i = 0; i < mg->nregions; i++)
-		if (mg->map_base[i] != NULL)
-			munmap(mg->map_base[i], mg->map_len[i]);
+	for (i = 0; i < mg->nregions; i++) {
+		struct vhostzc_map *m = &mg->map[i];
+
+		if (m->dma_mapped &&
+		    rte_vfio_container_dma_unmap(RTE_VFIO_DEFAULT_CONTAINER_FD,
+				(uint64_t)(uintptr_t)m->base,
+				(uint64_t)(uintptr_t)m->base, m->len) != 0)
+			VHOSTZC_LOG(WARNING, "DMA unmap of %zu B at %p failed: %s",
+				    m->len, m->base, rte_strerror(rte_errno));
+		if (m->base != NULL)
+			munmap(m->base, m->len);
+		free(m->page_iova);
+	}
 	free(mg);
-	vzc_atomic_sub_fetch(&memgen_live, 1, VZC_RELAXED);
+	(void)vzc_atomic_sub_fetch(&memgen_live, 1, VZC_RELAXED);
 }
 
-/* An empty mapping set holding one reference; regions are filled in next. */
+/* An empty mapping set holding one reference; regions are added next. */
 struct vhostzc_memgen *
 vhostzc_memgen_alloc(void)
 {
@@ -59,11 +78,281 @@ vhostzc_memgen_alloc(void)
 
 	if (mg == NULL)
 		return NULL;
-	mg->iova_va = rte_eal_iova_mode() == RTE_IOVA_VA;
 	mg->view.regions = mg->regions;
+	mg->id = vzc_atomic_add_fetch(&memgen_ids, 1, VZC_RELAXED);
 	vzc_atomic_store(&mg->refcnt, 1, VZC_RELAXED);
-	vzc_atomic_add_fetch(&memgen_live, 1, VZC_RELAXED);
+	(void)vzc_atomic_add_fetch(&memgen_live, 1, VZC_RELAXED);
 	return mg;
+}
+
+/*
+ * Add one region: guest [gpa, gpa + size) is at base + offset of our
+ * mapping [base, base + len) of a file with pages of page_size. From now
+ * on the memgen owns the mapping. No IOVA until vhostzc_memgen_set_iova.
+ * The one place a region is set up, for the driver and its tests.
+ */
+int
+vhostzc_memgen_add_region(struct vhostzc_memgen *mg, uint64_t gpa,
+			  uint64_t size, void *base, size_t len, size_t offset,
+			  size_t page_size)
+{
+	struct vhostzc_map *m;
+
+	if (mg->nregions == VZC_MAX_REGIONS || offset > len ||
+	    size > len - offset || page_size == 0 ||
+	    (page_size & (page_size - 1)) != 0)
+		return -EINVAL;
+	m = &mg->map[mg->nregions];
+	*m = (struct vhostzc_map){
+		.base = base,
+		.len = len,
+		.page_size = page_size,
+		.page_shift = (uint8_t)rte_bsf64(page_size),
+		.iova = VHOSTZC_IOVA_NONE,
+	};
+	mg->regions[mg->nregions] = (struct vzc_mem_region){
+		.gpa = gpa,
+		.size = size,
+		.hva = (uint8_t *)base + offset,
+	};
+	mg->nregions++;
+	mg->view.nregions = mg->nregions;
+	return 0;
+}
+
+const char *
+vhostzc_iova_mode_name(enum vhostzc_iova_mode mode)
+{
+	switch (mode) {
+	case VHOSTZC_IOVA_VA:
+		return "IOVA as VA";
+	case VHOSTZC_IOVA_VA_DMA:
+		return "IOVA as VA, DMA-mapped in VFIO";
+	case VHOSTZC_IOVA_PA:
+		return "IOVA as PA";
+	default:
+		return "no IOVA";
+	}
+}
+
+/* Physical addresses of a mapping's pages, or none (small pages). */
+static void
+map_set_pa(struct vhostzc_memgen *mg, struct vhostzc_map *m,
+	   vhostzc_virt2phys_t virt2phys, void *arg)
+{
+	uint32_t p, known = 0;
+
+	/*
+	 * Pages smaller than a hugepage are neither pinned nor stable: the
+	 * kernel may move or reclaim them at any time, so no physical
+	 * address of theirs is an IOVA.
+	 */
+	if (m->page_size < RTE_PGSIZE_2M) {
+		mg->no_iova_why = "guest memory on small pages with IOVA as PA; "
+			"use hugepage-backed guest memory or --iova-mode=va";
+		return;
+	}
+	m->npages = (uint32_t)((m->len + m->page_size - 1) >> m->page_shift);
+	m->page_iova = malloc(sizeof(*m->page_iova) * m->npages);
+	if (m->page_iova == NULL) {
+		mg->no_iova_why = "out of memory for the page table";
+		return;
+	}
+	for (p = 0; p < m->npages; p++) {
+		m->page_iova[p] = virt2phys(m->base + ((size_t)p << m->page_shift),
+					    arg);
+		known += m->page_iova[p] != RTE_BAD_IOVA;
+	}
+	if (known == 0) {
+		free(m->page_iova);
+		m->page_iova = NULL;
+		m->npages = 0;
+		mg->no_iova_why = "physical addresses unreadable "
+			"(/proc/self/pagemap needs CAP_SYS_ADMIN)";
+		return;
+	}
+	m->iova = VHOSTZC_IOVA_PA;
+}
+
+/*
+ * Give every region its IOVA source for `mode`: VA (nothing to look up),
+ * VA_DMA (regions that were DMA-mapped; the others have none), or PA (a
+ * per-page table from virt2phys, hugepage-backed regions only). The one
+ * place IOVAs are set up, for the driver and its tests.
+ */
+void
+vhostzc_memgen_set_iova(struct vhostzc_memgen *mg, enum vhostzc_iova_mode mode,
+			vhostzc_virt2phys_t virt2phys, void *arg)
+{
+	uint32_t i;
+
+	mg->all_va = mg->nregions != 0;
+	mg->mode = VHOSTZC_IOVA_NONE;
+	for (i = 0; i < mg->nregions; i++) {
+		struct vhostzc_map *m = &mg->map[i];
+
+		if (mode == VHOSTZC_IOVA_VA)
+			m->iova = VHOSTZC_IOVA_VA;
+		else if (mode == VHOSTZC_IOVA_VA_DMA)
+			m->iova = m->dma_mapped ? VHOSTZC_IOVA_VA_DMA :
+				VHOSTZC_IOVA_NONE;
+		else if (mode == VHOSTZC_IOVA_PA)
+			map_set_pa(mg, m, virt2phys, arg);
+		if (m->iova != VHOSTZC_IOVA_VA && m->iova != VHOSTZC_IOVA_VA_DMA)
+			mg->all_va = false;
+		if (m->iova != VHOSTZC_IOVA_NONE)
+			mg->mode = (enum vhostzc_iova_mode)m->iova;
+	}
+}
+
+/*
+ * IOVA of [va, va + len) in our mapping, and in *contig how many bytes
+ * from va on are IOVA-contiguous (at most len). RTE_BAD_IOVA when the
+ * memory has none. O(regions) plus one table step per page crossed.
+ */
+rte_iova_t
+vhostzc_memgen_iova(const struct vhostzc_memgen *mg, const uint8_t *va,
+		    uint32_t len, uint32_t *contig)
+{
+	uint32_t i;
+
+	if (likely(mg->all_va)) {
+		*contig = len;
+		return (rte_iova_t)(uintptr_t)va;
+	}
+	*contig = 0;
+	for (i = 0; i < mg->nregions; i++) {
+		const struct vhostzc_map *m = &mg->map[i];
+		size_t off, in_page, run;
+		uint32_t pg;
+		rte_iova_t first;
+
+		if (va < m->base || (size_t)(va - m->base) >= m->len)
+			continue;
+		off = (size_t)(va - m->base);
+		if (m->iova == VHOSTZC_IOVA_VA || m->iova == VHOSTZC_IOVA_VA_DMA) {
+			*contig = (uint32_t)RTE_MIN((size_t)len, m->len - off);
+			return (rte_iova_t)(uintptr_t)va;
+		}
+		if (m->iova != VHOSTZC_IOVA_PA)
+			return RTE_BAD_IOVA;
+		pg = (uint32_t)(off >> m->page_shift);
+		first = m->page_iova[pg];
+		if (first == RTE_BAD_IOVA)
+			return RTE_BAD_IOVA;
+		in_page = off & (m->page_size - 1);
+		run = m->page_size - in_page;
+		for (; run < len && pg + 1 < m->npages &&
+		       m->page_iova[pg + 1] != RTE_BAD_IOVA &&
+		       m->page_iova[pg + 1] == m->page_iova[pg] + m->page_size;
+		     pg++)
+			run += m->page_size;
+		*contig = (uint32_t)RTE_MIN(run, (size_t)len);
+		return first + in_page;
+	}
+	return RTE_BAD_IOVA;
+}
+
+/* /proc/self/pagemap: the physical address of one mapped virtual page. */
+static rte_iova_t
+pagemap_virt2phys(const void *va, void *arg)
+{
+	int fd = *(int *)arg;
+	uint64_t e, pfn;
+	off_t at = (off_t)((uintptr_t)va / 4096) * (off_t)sizeof(e);
+
+	if (pread(fd, &e, sizeof(e), at) != (ssize_t)sizeof(e))
+		return RTE_BAD_IOVA;
+	/* Bit 63: present; bits 0-54: page frame (0 without CAP_SYS_ADMIN). */
+	pfn = e & ((1ULL << 55) - 1);
+	if ((e & (1ULL << 63)) == 0 || pfn == 0)
+		return RTE_BAD_IOVA;
+	return pfn * 4096 + ((uintptr_t)va & 4095);
+}
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE	0x100000
+#endif
+
+/*
+ * Where our mappings go when a VFIO IOMMU translates their IOVAs (= their
+ * virtual addresses): below 2^39, the narrowest address width an IOMMU
+ * that EAL accepts for IOVA as VA has (Intel VT-d's 3-level tables;
+ * QEMU's emulated intel-iommu defaults to it), and above 4 GiB, where EAL
+ * puts its own memory for the same reason.
+ */
+#define VHOSTZC_DMA_VA_MIN	(1ULL << 32)
+#define VHOSTZC_DMA_VA_LIMIT	(1ULL << 39)
+
+/* mmap fd at the lowest free, aligned address in the DMA window. */
+static void *
+mmap_dma_window(int fd, size_t len, size_t align, int flags)
+{
+	uint64_t prev_end = VHOSTZC_DMA_VA_MIN;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	void *ret = MAP_FAILED;
+
+	if (f == NULL)
+		return MAP_FAILED;
+	for (;;) {
+		unsigned long long start = UINT64_MAX, end = UINT64_MAX;
+		bool more = fgets(line, sizeof(line), f) != NULL;
+		uint64_t at;
+
+		if (more && sscanf(line, "%llx-%llx", &start, &end) != 2)
+			continue;
+		at = RTE_ALIGN_CEIL(prev_end, align);
+		if (at < start && start - at >= len &&
+		    at + len <= VHOSTZC_DMA_VA_LIMIT) {
+			ret = mmap((void *)(uintptr_t)at, len,
+				   PROT_READ | PROT_WRITE,
+				   flags | MAP_FIXED_NOREPLACE, fd, 0);
+			/* Taken meanwhile by another thread: keep looking. */
+			if (ret != MAP_FAILED || errno != EEXIST)
+				break;
+		}
+		if (!more || prev_end >= VHOSTZC_DMA_VA_LIMIT)
+			break;
+		if (end > prev_end)
+			prev_end = end;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * True when this process drives a device through a VFIO IOMMU (a group is
+ * open), so that the IOVA of lent memory must be mapped in the default
+ * container. Without one there is nothing to map (and EAL would log an
+ * error for the attempt).
+ */
+static bool
+vfio_dma_needed(void)
+{
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	if (rte_eal_iova_mode() != RTE_IOVA_VA || !rte_vfio_is_enabled("vfio"))
+		return false;
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		char path[300], target[64];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		found = strncmp(target, "/dev/vfio/", 10) == 0 &&
+			target[10] >= '0' && target[10] <= '9';
+	}
+	closedir(d);
+	return found;
 }
 
 /*
@@ -71,6 +360,13 @@ vhostzc_memgen_alloc(void)
  * keeps each region's fd open while the table is current, so a second
  * mapping of the same fd is always possible here; from then on the pages
  * stay ours until munmap, independent of the library's own mapping.
+ * Then give every region an IOVA that is right for EAL's IOVA mode:
+ * - VA without VFIO: the address; no device translates it;
+ * - VA with VFIO: the address, placed below the IOMMU's width and
+ *   DMA-mapped in the default container (unmapped when the memgen goes);
+ * - PA: per page its physical address from /proc/self/pagemap, for
+ *   hugepage-backed regions (mapped with MAP_POPULATE so every page has
+ *   one); small-page regions have none and are copied.
  * Returns NULL when a region cannot be mapped: the caller then runs the
  * queue in copy mode through the library's mapping.
  */
@@ -78,7 +374,10 @@ struct vhostzc_memgen *
 vhostzc_memgen_create(int vid)
 {
 	struct rte_vhost_memory *mem = NULL;
+	enum rte_iova_mode eal = rte_eal_iova_mode();
+	bool dma = vfio_dma_needed();
 	struct vhostzc_memgen *mg;
+	int pagemap = -1;
 	uint32_t i;
 
 	if (rte_vhost_get_mem_table(vid, &mem) != 0 || mem == NULL)
@@ -95,6 +394,8 @@ vhostzc_memgen_create(int vid)
 	for (i = 0; i < mem->nregions; i++) {
 		const struct rte_vhost_mem_region *r = &mem->regions[i];
 		uint64_t off = r->host_user_addr - (uint64_t)(uintptr_t)r->mmap_addr;
+		int flags = MAP_SHARED;
+		size_t pg = 4096;
 		struct stat st;
 		void *base;
 
@@ -103,25 +404,53 @@ vhostzc_memgen_create(int vid)
 			VHOSTZC_LOG(WARNING, "region %u has no usable fd", i);
 			goto fail_map;
 		}
-		base = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE,
-			    MAP_SHARED, r->fd, 0);
+		/* hugetlbfs reports its page size as the block size. */
+		if (fstat(r->fd, &st) == 0 && st.st_blksize > 0 &&
+		    rte_is_power_of_2((uint64_t)st.st_blksize))
+			pg = (size_t)st.st_blksize;
+		if (eal == RTE_IOVA_PA && pg >= RTE_PGSIZE_2M)
+			flags |= MAP_POPULATE;
+		base = dma ? mmap_dma_window(r->fd, r->mmap_size, pg, flags) :
+			mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE, flags,
+			     r->fd, 0);
 		if (base == MAP_FAILED) {
-			VHOSTZC_LOG(WARNING, "cannot map region %u: %s", i,
+			VHOSTZC_LOG(WARNING, "cannot map region %u%s: %s", i,
+				    dma ? " below the IOMMU's address width" : "",
 				    strerror(errno));
 			goto fail_map;
 		}
-		mg->map_base[i] = base;
-		mg->map_len[i] = r->mmap_size;
-		/* hugetlbfs reports its page size as the block size. */
-		mg->page_size[i] = fstat(r->fd, &st) == 0 && st.st_blksize > 0 ?
-			(size_t)st.st_blksize : 4096;
-		mg->regions[i].gpa = r->guest_phys_addr;
-		mg->regions[i].size = r->size;
-		mg->regions[i].hva = (uint8_t *)base + off;
-		mg->nregions = i + 1;
-		mg->view.nregions = mg->nregions;
+		if (vhostzc_memgen_add_region(mg, r->guest_phys_addr, r->size,
+					      base, r->mmap_size, off, pg) != 0) {
+			munmap(base, r->mmap_size);
+			goto fail_map;
+		}
+		if (dma) {
+			if (rte_vfio_container_dma_map(RTE_VFIO_DEFAULT_CONTAINER_FD,
+					(uint64_t)(uintptr_t)base,
+					(uint64_t)(uintptr_t)base,
+					r->mmap_size) == 0) {
+				mg->map[i].dma_mapped = true;
+			} else {
+				mg->no_iova_why = "VFIO DMA map failed "
+					"(RLIMIT_MEMLOCK or the VFIO dma_entry_limit)";
+				VHOSTZC_LOG(WARNING, "region %u: VFIO DMA map of %"
+					    PRIu64 " B failed: %s", i,
+					    r->mmap_size,
+					    rte_strerror(rte_errno));
+			}
+		}
 	}
 	free(mem);
+	if (eal == RTE_IOVA_PA) {
+		pagemap = open("/proc/self/pagemap", O_RDONLY);
+		vhostzc_memgen_set_iova(mg, VHOSTZC_IOVA_PA,
+					pagemap_virt2phys, &pagemap);
+		if (pagemap >= 0)
+			close(pagemap);
+	} else {
+		vhostzc_memgen_set_iova(mg, dma ? VHOSTZC_IOVA_VA_DMA :
+					VHOSTZC_IOVA_VA, NULL, NULL);
+	}
 	return mg;
 
 fail_map:
@@ -152,6 +481,13 @@ vhostzc_memgen_put(struct vhostzc_memgen *mg)
  * on another lcore sees the old page or its identical copy, never a hole.
  * A write by the app between the copy and the swap would be lost; the app
  * should not write into the payload of a zero-copy packet (see the docs).
+ *
+ * DMA-mapped memory is never frozen (-EBUSY): the IOMMU keeps translating
+ * the lent IOVAs to the guest's pages, and VFIO cannot switch them to the
+ * copies atomically, so a freeze would make the CPU and a device read
+ * different bytes. There the chain is returned unfrozen (counted).
+ * With IOVA as PA the CPU view is frozen; a device that reads the lent
+ * physical address after the stop reads the guest's page (doc/design.md).
  * Control path only. Returns 0 or -errno.
  */
 int
@@ -161,12 +497,14 @@ vhostzc_memgen_snapshot(struct vhostzc_memgen *mg, const uint8_t *addr,
 	uint32_t i;
 
 	for (i = 0; i < mg->nregions; i++) {
-		uint8_t *base = mg->map_base[i];
-		size_t pg = mg->page_size[i];
+		const struct vhostzc_map *m = &mg->map[i];
+		size_t pg = m->page_size;
 		uintptr_t p, end;
 
-		if (addr < base || addr + len > base + mg->map_len[i])
+		if (addr < m->base || addr + len > m->base + m->len)
 			continue;
+		if (m->dma_mapped)
+			return -EBUSY;
 		p = RTE_ALIGN_FLOOR((uintptr_t)addr, pg);
 		end = RTE_ALIGN_CEIL((uintptr_t)addr + len, pg);
 		for (; p < end; p += pg) {
@@ -226,7 +564,7 @@ vhostzc_lender_create(uint16_t size, int socket)
 		l->slots[i].shinfo.free_cb = vhostzc_zc_free_cb;
 		l->slots[i].shinfo.fcb_opaque = &l->slots[i];
 	}
-	vzc_atomic_add_fetch(&lender_live, 1, VZC_RELAXED);
+	(void)vzc_atomic_add_fetch(&lender_live, 1, VZC_RELAXED);
 	return l;
 }
 
@@ -268,6 +606,67 @@ vhostzc_lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
 	return g;
 }
 
+/* Generation index for lending from mg: the current one without a call. */
+static inline int
+lender_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
+{
+	if (likely(l->cur_gen != VHOSTZC_GEN_NONE &&
+		   l->gens[l->cur_gen].mg == mg))
+		return l->cur_gen;
+	return vhostzc_lender_new_gen(l, mg);
+}
+
+enum vhostzc_lend_verdict
+vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
+		  const struct vzc_iov *iov, uint16_t niov, uint32_t skip,
+		  uint32_t len, uint16_t max_segs, struct vhostzc_lend_plan *p)
+{
+	/* One segment: buf_len's whole range; several: page-friendly cuts. */
+	uint32_t seg_max = max_segs == 1 ? UINT16_MAX : VHOSTZC_EXT_SEG_MAX;
+	bool cut_by_iova = false;
+	int gen = lender_gen(l, mg);
+	uint16_t k, n = 0;
+
+	if (unlikely(gen < 0))
+		return VHOSTZC_LEND_NO_GEN;
+	for (k = 0; k < niov && len != 0; k++) {
+		uint8_t *base = iov[k].base;
+		uint32_t left = iov[k].len;
+
+		if (skip >= left) {
+			skip -= left;
+			continue;
+		}
+		base += skip;
+		left = RTE_MIN(left - skip, len);
+		skip = 0;
+		len -= left;
+		while (left != 0) {
+			uint32_t want = RTE_MIN(left, seg_max), contig;
+			rte_iova_t iova = vhostzc_memgen_iova(mg, base, want,
+							      &contig);
+
+			if (unlikely(iova == RTE_BAD_IOVA))
+				return VHOSTZC_LEND_NO_IOVA;
+			if (unlikely(n == max_segs))
+				return cut_by_iova ? VHOSTZC_LEND_IOVA_SPLIT :
+					VHOSTZC_LEND_LAYOUT;
+			cut_by_iova = contig < want;
+			p->seg[n].base = base;
+			p->seg[n].iova = iova;
+			p->seg[n].len = (uint16_t)contig;
+			n++;
+			base += contig;
+			left -= contig;
+		}
+	}
+	if (unlikely(len != 0))
+		return VHOSTZC_LEND_LAYOUT;	/* pieces shorter than len */
+	p->gen = (uint8_t)gen;
+	p->nseg = n;
+	return VHOSTZC_LEND_OK;
+}
+
 static void
 lender_free(struct vhostzc_lender *l)
 {
@@ -277,7 +676,7 @@ lender_free(struct vhostzc_lender *l)
 		if (l->gens[g].mg != NULL)
 			vhostzc_memgen_put(l->gens[g].mg);
 	rte_free(l);
-	vzc_atomic_sub_fetch(&lender_live, 1, VZC_RELAXED);
+	(void)vzc_atomic_sub_fetch(&lender_live, 1, VZC_RELAXED);
 }
 
 /* Drain completions; true when no mbuf of this lender is out any more. */

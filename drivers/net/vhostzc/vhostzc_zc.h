@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 net_vhostzc authors
+ */
+
+#ifndef VHOSTZC_ZC_H
+#define VHOSTZC_ZC_H
+
+/*
+ * The zero-copy lifetime room: our own mappings of guest memory (memgen)
+ * with the IOVA of every byte we may lend, the per-ring lending state
+ * (lender), and the two calls the receive burst makes: vhostzc_lend()
+ * (plan, then attach) and vhostzc_lender_complete(). Everything a device
+ * could later read through a lent mbuf's IOVA is decided here, so that an
+ * IOVA is either right for whatever device reads it or never handed out.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "vhostzc_compat.h"
+#include "vhostzc_ring.h"
+
+/* How lent bytes of one mapping get their IOVA. */
+enum vhostzc_iova_mode {
+	VHOSTZC_IOVA_NONE = 0,	/* no valid IOVA: such memory is copied */
+	VHOSTZC_IOVA_VA,	/* the virtual address; no device maps it */
+	VHOSTZC_IOVA_VA_DMA,	/* the virtual address, DMA-mapped in VFIO */
+	VHOSTZC_IOVA_PA,	/* per-page host physical address table */
+};
+
+/*
+ * Translates one virtual address of our mapping to its host physical
+ * address; RTE_BAD_IOVA when unknown. The driver reads /proc/self/pagemap;
+ * tests pass their own.
+ */
+typedef rte_iova_t (*vhostzc_virt2phys_t)(const void *va, void *arg);
+
+/* One region of guest memory as we mapped it. */
+struct vhostzc_map {
+	uint8_t *base;		/* our mapping, file offset 0 */
+	size_t len;
+	size_t page_size;	/* of the backing file */
+	uint8_t page_shift;
+	uint8_t iova;		/* enum vhostzc_iova_mode */
+	bool dma_mapped;	/* in the VFIO container: unmap at free */
+	uint32_t npages;
+	rte_iova_t *page_iova;	/* VHOSTZC_IOVA_PA: per page, or BAD */
+};
+
+/*
+ * One set of our own mappings of the guest memory table. The driver maps
+ * every region itself from the fd the front-end sent, so the memory stays
+ * valid for as long as any mbuf points into it, whatever the vhost library
+ * unmaps on SET_MEM_TABLE or disconnect. Refcounted: one reference for the
+ * device while it is current, one per lent chain generation.
+ */
+struct vhostzc_memgen {
+	VZC_ATOMIC(uint32_t) refcnt;
+	uint32_t nregions;
+	uint64_t id;		/* unique per process, from 1 (logs) */
+	/* Every region's IOVA is its address: lending needs no lookup. */
+	bool all_va;
+	/* The best of the regions' modes, and why some region has none. */
+	enum vhostzc_iova_mode mode;
+	const char *no_iova_why;
+	struct vzc_mem_region regions[VZC_MAX_REGIONS];
+	struct vhostzc_map map[VZC_MAX_REGIONS];
+	struct vzc_mem_view view;		/* over regions[] */
+};
+
+struct vhostzc_lender;
+
+enum vhostzc_slot_state {
+	VHOSTZC_SLOT_FREE = 0,
+	VHOSTZC_SLOT_LENT,	/* mbufs out, descriptor owed to the guest */
+	VHOSTZC_SLOT_RETURNED,	/* mbufs out, descriptor returned at a stop */
+};
+
+/* Per-descriptor-head lending state; one cache line each to keep frees on
+ * different lcores from sharing lines. Only the owner touches gen/state.
+ */
+struct vhostzc_slot {
+	struct rte_mbuf_ext_shared_info shinfo;
+	struct vhostzc_lender *lender;	/* fixed at creation */
+	uint16_t head;			/* fixed at creation */
+	uint8_t gen;			/* index into lender->gens */
+	uint8_t state;			/* enum vhostzc_slot_state */
+} __rte_cache_aligned;
+
+/* Memory generations one lender has chains out in, at most this many. */
+#define VHOSTZC_LEND_GENS	8
+
+/*
+ * One memory mapping that lent chains point into, with how many: the
+ * lender holds one memgen reference per generation in use, so lending a
+ * chain costs no atomic operation.
+ */
+struct vhostzc_lend_gen {
+	struct vhostzc_memgen *mg;
+	uint32_t lent;
+};
+
+/*
+ * Zero-copy state of one guest TX ring incarnation. Frees on any lcore
+ * push the head into `done` (multi-producer), and that is all they do.
+ * The owner (the polling lcore; the control path while the queue is
+ * paused) drains it: it writes the used ring and does every count. When
+ * the ring incarnation ends with mbufs still out, the lender is orphaned:
+ * a reaper on the EAL alarm thread becomes its only owner, drains it, and
+ * frees it once the last mbuf came back.
+ */
+struct vhostzc_lender {
+	uint16_t size;
+	uint8_t cur_gen;	/* generation of the queue's mapping, or NONE */
+	uint32_t outstanding;	/* slots not FREE */
+	struct rte_ring *done;
+	/*
+	 * Frees on the first lcore that polled the queue (run-to-completion
+	 * apps free where they receive) go to this single-producer ring
+	 * instead: no compare-and-swap. The owner lcore never changes, so
+	 * it is the only producer; consumers are serialised as for `done`.
+	 */
+	struct rte_ring *done_local;
+	VZC_ATOMIC(unsigned int) owner_lcore;	/* LCORE_ID_ANY until set */
+	struct vhostzc_lend_gen gens[VHOSTZC_LEND_GENS];
+	TAILQ_ENTRY(vhostzc_lender) orphan_next;
+	struct vhostzc_slot slots[];
+};
+
+#define VHOSTZC_GEN_NONE	UINT8_MAX
+
+/* Largest guest piece one extbuf mbuf can describe (buf_len is 16 bits). */
+#define VHOSTZC_EXT_SEG_MAX	61440
+/* Most mbufs one received packet may use, head included. */
+#define VHOSTZC_MAX_SEGS	128
+
+/* Why a chain cannot be lent (it is then copied, counted by reason). */
+enum vhostzc_lend_verdict {
+	VHOSTZC_LEND_OK = 0,
+	VHOSTZC_LEND_NO_GEN,	/* VHOSTZC_LEND_GENS old mappings still lent */
+	VHOSTZC_LEND_LAYOUT,	/* does not fit the segments allowed */
+	VHOSTZC_LEND_NO_IOVA,	/* memory without a valid IOVA */
+	VHOSTZC_LEND_IOVA_SPLIT,	/* IOVA-discontiguous, one segment allowed */
+};
+
+/* The extbuf segments one lent chain becomes. */
+struct vhostzc_lend_plan {
+	uint8_t gen;
+	uint16_t nseg;
+	struct {
+		uint8_t *base;
+		rte_iova_t iova;
+		uint16_t len;
+	} seg[VHOSTZC_MAX_SEGS];
+};
+
+/* Memgen: mappings and their IOVAs (control path unless noted). */
+struct vhostzc_memgen *vhostzc_memgen_alloc(void);
+struct vhostzc_memgen *vhostzc_memgen_create(int vid);
+int vhostzc_memgen_add_region(struct vhostzc_memgen *mg, uint64_t gpa,
+			      uint64_t size, void *base, size_t len,
+			      size_t offset, size_t page_size);
+void vhostzc_memgen_set_iova(struct vhostzc_memgen *mg,
+			     enum vhostzc_iova_mode mode,
+			     vhostzc_virt2phys_t virt2phys, void *arg);
+void vhostzc_memgen_put(struct vhostzc_memgen *mg);
+int vhostzc_memgen_snapshot(struct vhostzc_memgen *mg, const uint8_t *addr,
+			    uint32_t len);
+uint32_t vhostzc_memgen_count(void);
+const char *vhostzc_iova_mode_name(enum vhostzc_iova_mode mode);
+/* Any lcore: the IOVA of [va, va + len) and how much of it is contiguous. */
+rte_iova_t vhostzc_memgen_iova(const struct vhostzc_memgen *mg,
+			       const uint8_t *va, uint32_t len,
+			       uint32_t *contig);
+
+static inline struct vhostzc_memgen *
+vhostzc_memgen_get(struct vhostzc_memgen *mg)
+{
+	/* Relaxed: the caller already holds a reference, nothing to order. */
+	(void)vzc_atomic_add_fetch(&mg->refcnt, 1, VZC_RELAXED);
+	return mg;
+}
+
+/* Lender: owner only, unless noted. */
+struct vhostzc_lender *vhostzc_lender_create(uint16_t size, int socket);
+void vhostzc_lender_orphan(struct vhostzc_lender *l);
+void vhostzc_gen_release_if_idle(struct vhostzc_lender *l, uint8_t g);
+int vhostzc_lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg);
+unsigned int vhostzc_reap_orphans(void);
+void vhostzc_zc_free_cb(void *addr, void *opaque);	/* any lcore */
+uint32_t vhostzc_lender_count(void);
+
+/*
+ * Plan the lending of `len` bytes of the pieces iov[0..niov), starting
+ * `skip` bytes in, from mapping mg: into at most max_segs extbuf
+ * segments, split at VHOSTZC_EXT_SEG_MAX and wherever the IOVA is not
+ * contiguous. Nothing is changed but the lender's current generation.
+ */
+enum vhostzc_lend_verdict
+vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
+		  const struct vzc_iov *iov, uint16_t niov, uint32_t skip,
+		  uint32_t len, uint16_t max_segs, struct vhostzc_lend_plan *p);
+
+/*
+ * Lend chain `head` as planned: attach mb[0..p->nseg) to its pieces and
+ * mark the slot lent. Plain stores, no atomics: the slot is free, so no
+ * free callback can be looking at it; the mbufs reach other lcores only
+ * through the application's own hand-off, which orders these writes.
+ */
+static inline void
+vhostzc_lend(struct vhostzc_lender *l, uint16_t head,
+	     const struct vhostzc_lend_plan *p, struct rte_mbuf **mb)
+{
+	struct vhostzc_slot *s = &l->slots[head];
+	uint16_t i;
+
+	for (i = 0; i < p->nseg; i++) {
+		rte_pktmbuf_attach_extbuf(mb[i], p->seg[i].base,
+					  p->seg[i].iova, p->seg[i].len,
+					  &s->shinfo);
+		mb[i]->data_len = p->seg[i].len;
+	}
+	rte_mbuf_ext_refcnt_set(&s->shinfo, p->nseg);
+	s->gen = p->gen;
+	s->state = VHOSTZC_SLOT_LENT;
+	l->gens[p->gen].lent++;
+	l->outstanding++;
+}
+
+/* A lent chain's last mbuf was freed (its head came out of `done`). */
+static inline void
+vhostzc_lender_complete(struct vhostzc_lender *l, uint16_t head)
+{
+	struct vhostzc_slot *s = &l->slots[head];
+
+	s->state = VHOSTZC_SLOT_FREE;
+	l->outstanding--;
+	/* An older mapping whose last chain came back is released. */
+	if (--l->gens[s->gen].lent == 0 && s->gen != l->cur_gen)
+		vhostzc_gen_release_if_idle(l, s->gen);
+}
+
+#endif /* VHOSTZC_ZC_H */
