@@ -1,17 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Build what the end-to-end test boots: Debian's 6.1 kernel and a busybox
-# initramfs whose /init loads virtio-net, configures eth0 and runs the
-# command line's vzc.test script. Everything comes from Debian's archive.
+# Build what the end-to-end tests boot: Debian's 6.1 kernel and two busybox
+# initramfs images. initrd.gz: /init loads virtio-net, configures eth0 and
+# runs the command line's vzc.test script. initrd-dpdk.gz: /init mounts the
+# host's root over 9p, binds the emulated e1000e to vfio-pci or
+# uio_pci_generic, reserves hugepages and runs the command line's
+# vzc.script in a chroot on the host's root, so that DPDK runs inside the
+# VM from the host's own files. Everything comes from Debian's archive.
 #
-# usage: guest-assets.sh OUTDIR    (writes OUTDIR/vmlinuz, OUTDIR/initrd.gz)
+# usage: guest-assets.sh OUTDIR
+#        (writes OUTDIR/vmlinuz, OUTDIR/initrd.gz, OUTDIR/initrd-dpdk.gz)
 set -eu
 command -v cpio >/dev/null || { echo "cpio is not installed" >&2; exit 1; }
 out=${1:?usage: $0 OUTDIR}
 # Bump when the initramfs contents change: cached images are rebuilt.
-stamp="init-v5"
-[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] &&
+stamp="init-v6"
+[ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && [ -s "$out/initrd-dpdk.gz" ] &&
 	[ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 
 command -v busybox >/dev/null 2>&1 || [ -x /bin/busybox ] || {
@@ -27,20 +32,27 @@ pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' |
 dpkg -x "$work"/"$pkg"_*.deb "$work/k"
 kver=${pkg#linux-image-}
 
+# A busybox root in $1 with the modules $2.. (loaded in that order).
+mkroot() {
+	r=$1
+	shift
+	mkdir -p "$r/bin" "$r/mod" "$r/proc" "$r/sys" "$r/dev" "$r/tmp"
+	cp "$(command -v busybox || echo /bin/busybox)" "$r/bin/busybox"
+	for m in "$@"; do
+		f=$(find "$work/k/lib/modules/$kver" -name "$m.ko*" | head -n 1)
+		[ -n "$f" ] || { echo "module $m not found" >&2; exit 1; }
+		case "$f" in
+		*.xz) xz -dc "$f" > "$r/mod/$m.ko" ;;
+		*.zst) zstd -qdc "$f" > "$r/mod/$m.ko" ;;
+		*) cp "$f" "$r/mod/$m.ko" ;;
+		esac
+		echo "$m" >> "$r/mod/order"
+	done
+}
+
 root="$work/root"
-mkdir -p "$root/bin" "$root/mod" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
-cp "$(command -v busybox || echo /bin/busybox)" "$root/bin/busybox"
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
-	virtio_pci failover net_failover virtio_net llc stp garp mrp 8021q; do
-	f=$(find "$work/k/lib/modules/$kver" -name "$m.ko*" | head -n 1)
-	[ -n "$f" ] || { echo "module $m not found" >&2; exit 1; }
-	case "$f" in
-	*.xz) xz -dc "$f" > "$root/mod/$m.ko" ;;
-	*.zst) zstd -qdc "$f" > "$root/mod/$m.ko" ;;
-	*) cp "$f" "$root/mod/$m.ko" ;;
-	esac
-	echo "$m" >> "$root/mod/order"
-done
+mkroot "$root" virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
+	virtio_pci failover net_failover virtio_net llc stp garp mrp 8021q
 
 cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
@@ -122,6 +134,52 @@ poweroff -f
 INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd.gz"
+
+# The DPDK VM: 9p for the host's root, VFIO and UIO for the NIC.
+droot="$work/droot"
+mkroot "$droot" irqbypass virtio_ring virtio virtio_pci_modern_dev \
+	virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p \
+	vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci uio \
+	uio_pci_generic
+cat > "$droot/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+for m in $(cat /mod/order); do
+	insmod /mod/$m.ko || echo "VZC-VM-INSMOD-FAILED $m"
+done
+arg() { sed -n "s/.*vzc.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+mkdir -p /host
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /host ||
+	echo "VZC-VM-NO-HOST-ROOT"
+# The emulated e1000e (8086:10d3), for the driver the test asks for; never
+# the kernel's own e1000e.
+nic=
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor")" = 0x8086 ] && [ "$(cat "$d/device")" = 0x10d3 ] &&
+		nic=${d##*/}
+done
+case "$(arg nicdrv)" in
+vfio) echo 8086 10d3 > /sys/bus/pci/drivers/vfio-pci/new_id ;;
+uio) echo 8086 10d3 > /sys/bus/pci/drivers/uio_pci_generic/new_id ;;
+esac
+echo "$(arg hugepages)" > /proc/sys/vm/nr_hugepages
+mkdir -p /dev/hugepages
+# Binds first: a bind drops submounts, so hugetlbfs goes on top after.
+for d in proc sys dev; do mount -o bind /$d /host/$d; done
+mount -t hugetlbfs nodev /host/dev/hugepages
+mount -t tmpfs -o mode=755 tmpfs /host/run
+mount -t tmpfs tmpfs /host/tmp
+echo "VZC-VM-UP nic=$nic driver=$(basename "$(readlink /sys/bus/pci/devices/$nic/driver)")"
+chroot /host /bin/sh "$(arg script)" "$nic" "$(arg conf)"
+echo VZC-VM-DONE
+poweroff -f
+INIT
+chmod +x "$droot/init"
+(cd "$droot" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd-dpdk.gz"
 cp "$work/k/boot/vmlinuz-$kver" "$out/vmlinuz"
 echo "$stamp" > "$out/stamp"
 echo "guest kernel $kver and initramfs in $out"

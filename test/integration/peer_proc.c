@@ -3,11 +3,14 @@
  */
 
 /*
- * A guest stand-in for the robustness tests: a DPDK process that hot-plugs
- * one virtio-user port (devargs in VZC_PEER_VDEV) and sends pattern
- * packets of VZC_PEER_SIZE bytes (default 1518) as fast as it can and
- * drops what it receives. It prints markers to stdout:
+ * A guest stand-in for the robustness and VM-to-NIC tests: a DPDK process
+ * that hot-plugs one virtio-user port (devargs in VZC_PEER_VDEV) and sends
+ * pattern packets of VZC_PEER_SIZE bytes (default 1518; a comma-separated
+ * list is used in turn) as fast as it can, or VZC_PEER_PPS a second, and
+ * drops what it receives. VZC_PEER_COUNT: stop sending after that many.
+ * It prints markers to stdout:
  *   PEER-READY      port started
+ *   PEER-SENT n     VZC_PEER_COUNT packets sent (then it only receives)
  *   PEER-GREW       SIGUSR1: 64 MiB more hugepage memory allocated, which
  *                   makes virtio-user send a new memory table
  *   PEER-SCRIBBLED  SIGUSR2: port closed (its reset sends GET_VRING_BASE),
@@ -101,12 +104,22 @@ main(int argc, char **argv)
 {
 	const char *vdev = getenv("VZC_PEER_VDEV");
 	struct rte_mbuf *pkts[32];
-	uint32_t size = 1518, seq = 0, pps = 0, burst = 32;
+	uint32_t sizes[8] = { 1518 }, nsizes = 1, seq = 0, pps = 0, burst = 32;
+	uint32_t count = UINT32_MAX;
 	void *grown = NULL;
 	int port;
 
-	if (getenv("VZC_PEER_SIZE") != NULL)
-		size = (uint32_t)atoi(getenv("VZC_PEER_SIZE"));
+	if (getenv("VZC_PEER_SIZE") != NULL) {
+		char *p = getenv("VZC_PEER_SIZE");
+
+		for (nsizes = 0; nsizes < RTE_DIM(sizes) && *p != '\0';) {
+			sizes[nsizes++] = (uint32_t)strtoul(p, &p, 10);
+			if (*p == ',')
+				p++;
+		}
+	}
+	if (getenv("VZC_PEER_COUNT") != NULL)
+		count = (uint32_t)atoi(getenv("VZC_PEER_COUNT"));
 	/* VZC_PEER_PPS: a paced sender, bursts of 8. */
 	if (getenv("VZC_PEER_PPS") != NULL) {
 		pps = (uint32_t)atoi(getenv("VZC_PEER_PPS"));
@@ -156,8 +169,9 @@ main(int argc, char **argv)
 		}
 		if (pps != 0)
 			rte_delay_us_sleep(1000000ULL * burst / pps);
-		while (n < burst) {
+		while (n < burst && seq + n < count) {
 			struct rte_mbuf *m = rte_pktmbuf_alloc(tx_pool);
+			uint32_t size = sizes[(seq + n) % nsizes];
 
 			if (m == NULL)
 				break;
@@ -168,6 +182,12 @@ main(int argc, char **argv)
 		sent = rte_eth_tx_burst(port, 0, pkts, n);
 		seq += sent;
 		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		if (n != 0 && seq == count) {
+			char msg[32];
+
+			snprintf(msg, sizeof(msg), "PEER-SENT %u", seq);
+			marker(msg);
+		}
 		n = rte_eth_rx_burst(port, 0, pkts, RTE_DIM(pkts));
 		rte_pktmbuf_free_bulk(pkts, n);
 	}
