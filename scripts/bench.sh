@@ -9,10 +9,14 @@
 # macswap (backend macswap, peer io with tx_first). For every cell the two
 # drivers alternate (A B A B ...) BENCH_PAIRS times; the report gives
 # medians with min-max. Backend CPU cycles per packet come from testpmd's
-# --record-core-cycles. Then memory per port, and 64 ports in one process.
+# --record-core-cycles. EAL chooses the IOVA mode (BENCH_IOVA=pa|va forces
+# one for the matrix). Then net_vhostzc with IOVA as PA beside IOVA as VA
+# (rxonly and io, same run, alternating with net_vhost), memory per port,
+# and 64 ports in one process.
 #
 # usage: bench.sh [OUTDIR]      (default doc/bench)
 # env:   BENCH_MODES BENCH_SIZES BENCH_PAIRS BENCH_WARMUP BENCH_SECS
+#        BENCH_IOVA BENCH_IOVA_SIZES BENCH_SKIP_IOVA=1
 #        BENCH_SKIP_MEM=1 BENCH_SKIP_64=1 BENCH_ZC_ARGS (extra devargs)
 #        BENCH_SKIP_MATRIX=1 (keep OUTDIR/results.csv, redo the rest)
 set -u
@@ -25,6 +29,7 @@ pairs=${BENCH_PAIRS:-3}
 warmup=${BENCH_WARMUP:-2}
 secs=${BENCH_SECS:-3}
 zc_args=${BENCH_ZC_ARGS:-}
+iova_sizes=${BENCH_IOVA_SIZES:-64 512 1518 9000}
 
 VHOSTZC_SKIP_GUEST=1 "$top/scripts/setup.sh" >/dev/null || exit 1
 command -v gnuplot >/dev/null || apt-get install -y -q gnuplot-nox >/dev/null
@@ -45,9 +50,10 @@ hugemem="--in-memory"
 free_huge=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
 [ "${free_huge:-0}" -ge 512 ] || hugemem="--no-huge -m 1024 --no-shconf"
 
-# run_one DRIVER MODE SIZE -> "mpps cycles"
+# run_one DRIVER MODE SIZE [pa|va] -> "mpps cycles iova-mode"
+# (without the 4th argument EAL chooses the IOVA mode)
 run_one() {
-	local drv=$1 mode=$2 size=$3 vdev bmode pmode pstart ms=2048
+	local drv=$1 mode=$2 size=$3 iova=${4:-} vdev bmode pmode pstart ms=2048
 	if [ "$drv" = vhostzc ]; then
 		vdev="net_vhostzc0,iface=$dir/b.sock$zc_args"
 	else
@@ -63,7 +69,7 @@ run_one() {
 	mkfifo "$dir/be.cmd" "$dir/pe.cmd"
 	# shellcheck disable=SC2086
 	stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $hugemem --file-prefix=vzcbbe \
-		--iova-mode=va --no-pci --vdev "$vdev" -- -i \
+		${iova:+--iova-mode=$iova} --no-pci --vdev "$vdev" -- -i \
 		--forward-mode=$bmode --record-core-cycles \
 		--total-num-mbufs=32768 \
 		< "$dir/be.cmd" > "$dir/be.log" 2>&1 &
@@ -101,25 +107,51 @@ run_one() {
 		/Accumulated forward statistics/ && !seen { acc = 1; seen = 1 }
 		acc && /RX-packets:/ { pk = $2; acc = 0 }
 		seen && cy == "" && /cycles\/packet=/ { sub(/.*packet=/, ""); cy = $1 }
-		END { printf "%.4f %s\n", pk / secs / 1e6, cy == "" ? "nan" : cy }
+		/Selected IOVA mode/ { io = tolower($NF); gsub(/\047/, "", io) }
+		END { printf "%.4f %s %s\n", pk / secs / 1e6, cy == "" ? "nan" : cy,
+		      io == "" ? "unknown" : io }
 	' "$dir/be.log"
 }
 
 csv=$out/results.csv
 [ -n "${BENCH_SKIP_MATRIX:-}" ] && modes=
-[ -n "$modes" ] && echo "driver,mode,size,pair,mpps,gbps,cycles_per_packet" > "$csv"
+[ -n "$modes" ] && echo "driver,mode,size,pair,mpps,gbps,cycles_per_packet,iova" > "$csv"
+# shellcheck disable=SC2086
 for mode in $modes; do
 	for size in $sizes; do
 		for p in $(seq 1 "$pairs"); do
 			for drv in vhost vhostzc; do
-				r=$(run_one "$drv" "$mode" "$size") || r="nan nan"
+				r=$(run_one "$drv" "$mode" "$size" "${BENCH_IOVA:-}") ||
+					r="nan nan unknown"
 				set -- $r
 				gbps=$(awk -v m="$1" -v s="$size" 'BEGIN {printf "%.3f", m * s * 8 / 1000}')
-				echo "$drv,$mode,$size,$p,$1,$gbps,$2" | tee -a "$csv"
+				echo "$drv,$mode,$size,$p,$1,$gbps,$2,$3" | tee -a "$csv"
 			done
 		done
 	done
 done
+
+# net_vhostzc lending with physical addresses beside virtual ones: the
+# IOVA lookup is the only difference on this rig (no device reads them).
+iova_csv=$out/iova.csv
+if [ -z "${BENCH_SKIP_IOVA:-}" ]; then
+	echo "driver,iova,mode,size,pair,mpps,gbps,cycles_per_packet" > "$iova_csv"
+	# shellcheck disable=SC2086
+	for mode in rxonly io; do
+		for size in $iova_sizes; do
+			for p in $(seq 1 "$pairs"); do
+				for cfg in vhost:pa vhostzc:pa vhostzc:va; do
+					drv=${cfg%:*} io=${cfg#*:}
+					r=$(run_one "$drv" "$mode" "$size" "$io") ||
+						r="nan nan unknown"
+					set -- $r
+					gbps=$(awk -v m="$1" -v s="$size" 'BEGIN {printf "%.3f", m * s * 8 / 1000}')
+					echo "$drv,$3,$mode,$size,$p,$1,$gbps,$2" | tee -a "$iova_csv"
+				done
+			done
+		done
+	done
+fi
 
 # Memory: resident and hugepage use per port, queues=1 and 8, no peer.
 mem_csv=$out/memory.csv
@@ -136,7 +168,7 @@ if [ -z "${BENCH_SKIP_MEM:-}" ]; then
 				h0=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
 				# shellcheck disable=SC2086
 				stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $hugemem --file-prefix=vzcmem \
-					--iova-mode=va --no-pci "${args[@]}" -- -i \
+					--no-pci "${args[@]}" -- -i \
 					--rxq=$q --txq=$q --total-num-mbufs=16384 \
 					< "$dir/be.cmd" > "$dir/mem.log" 2>&1 &
 				be=$!
@@ -169,7 +201,7 @@ if [ -z "${BENCH_SKIP_64:-}" ]; then
 	rm -f "$dir/be.cmd" "$dir/pe.cmd"; mkfifo "$dir/be.cmd" "$dir/pe.cmd"
 	# shellcheck disable=SC2086
 	stdbuf -oL dpdk-testpmd --lcores='0@0,1@0' $hugemem --file-prefix=vzc64b \
-		--iova-mode=va --no-pci "${bargs[@]}" -- -i --forward-mode=rxonly \
+		--no-pci "${bargs[@]}" -- -i --forward-mode=rxonly \
 		--total-num-mbufs=131072 < "$dir/be.cmd" > "$dir/b64.log" 2>&1 &
 	be=$!
 	exec 3> "$dir/be.cmd"

@@ -39,6 +39,49 @@ def ratio(a, b):
     return a / b if b and a == a and b == b else float("nan")
 
 
+def write_iova(out, header, pairs, warmup, secs):
+    """iova.md from iova.csv: net_vhostzc with IOVA as PA beside VA."""
+    ic = {}
+    for r in csv.DictReader(open(os.path.join(out, "iova.csv"))):
+        c = ic.setdefault((r["mode"], int(r["size"]), r["driver"],
+                           r["iova"]), {"mpps": [], "cyc": []})
+        c["mpps"].append(float(r["mpps"]))
+        c["cyc"].append(float(r["cycles_per_packet"]))
+    lines = ["# net_vhostzc: IOVA as PA beside IOVA as VA", "",
+             "Produced by `scripts/bench.sh` (raw numbers: `iova.csv`).", ""]
+    lines += [h for h in header if h.startswith("- Machine") or
+              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
+    lines += [
+        f"- Each cell: {pairs} rounds of the three configurations "
+        f"alternating (net_vhost, net_vhostzc with `--iova-mode=pa`, "
+        f"net_vhostzc with `--iova-mode=va`); {warmup} s warm-up, {secs} s "
+        "measured; median (min-max). Same rig as results.md "
+        "(backend on CPU 0, virtio-user peer on CPU 1).",
+        "- With IOVA as PA net_vhostzc looks up each lent segment's "
+        "physical address in a per-page table; with VA it uses the "
+        "address itself. Nothing else differs.", "",
+        "| mode | size | net_vhost (PA) Mpps | net_vhostzc PA Mpps "
+        "| net_vhostzc VA Mpps | PA/VA Mpps | net_vhostzc PA cyc/pkt "
+        "| net_vhostzc VA cyc/pkt | PA/VA cyc/pkt |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for mode in ("rxonly", "io"):
+        for s in sorted({k[1] for k in ic if k[0] == mode}):
+            v = ic.get((mode, s, "vhost", "pa"))
+            p = ic.get((mode, s, "vhostzc", "pa"))
+            a = ic.get((mode, s, "vhostzc", "va"))
+            if not (v and p and a):
+                continue
+            pm, am = med(p["mpps"]), med(a["mpps"])
+            pc, ac = med(p["cyc"]), med(a["cyc"])
+            lines.append(
+                f"| {mode} | {s} | {fmt(med(v['mpps']))} | {fmt(pm)} "
+                f"| {fmt(am)} | {ratio(pm[0], am[0]):.2f} "
+                f"| {fmt(pc, 0)} | {fmt(ac, 0)} "
+                f"| {ratio(pc[0], ac[0]):.2f} |")
+    lines.append("")
+    open(os.path.join(out, "iova.md"), "w").write("\n".join(lines))
+
+
 def main():
     out, secs, pairs, warmup = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
@@ -53,6 +96,8 @@ def main():
         if r["mode"] not in modes:
             modes.append(r["mode"])
     sizes = sorted({k[1] for k in cells})
+    # Rows from before the iova column were measured with --iova-mode=va.
+    matrix_iova = sorted({r.get("iova") or "va (forced)" for r in rows})
 
     lines = []
     cpu = ""
@@ -60,7 +105,7 @@ def main():
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    lines += [
+    header = [
         "# net_vhostzc vs net_vhost: benchmark results",
         "",
         "Produced by `scripts/bench.sh` (raw numbers: `results.csv`, "
@@ -71,7 +116,8 @@ def main():
         f"- net_vhostzc: {open(os.path.join(os.path.dirname(__file__), '..', 'VERSION')).read().strip()}, default devargs",
         f"- Each cell: {pairs} pairs of runs, drivers alternating; "
         f"{warmup} s warm-up, {secs} s measured; median (min-max).",
-        "- Backend: `dpdk-testpmd --lcores=0@0,1@0 --iova-mode=va "
+        f"- IOVA mode of the backend: {', '.join(matrix_iova)}",
+        "- Backend: `dpdk-testpmd --lcores=0@0,1@0 "
         "--vdev net_vhostzc0,iface=SOCK` (or `net_vhost0`), "
         "`--record-core-cycles`; peer: `dpdk-testpmd --lcores=0@1,1@1 "
         "--vdev net_virtio_user0,path=SOCK` "
@@ -82,6 +128,7 @@ def main():
         "lcore, from testpmd.",
         "",
     ]
+    lines += header
     for mode in modes:
         lines += [f"## {mode}", "",
                   "| size | net_vhost Mpps | net_vhostzc Mpps | Mpps ratio "
@@ -129,6 +176,11 @@ def main():
             "yes" if (val <= lim if op == "le" else val >= lim) else "no")
         lines.append(f"| {name} | {want} | {val:.2f} | {met} |")
     lines.append("")
+
+    if os.path.exists(os.path.join(out, "iova.csv")):
+        lines += ["## IOVA as PA beside IOVA as VA", "",
+                  "Measured in a run of its own: [iova.md](iova.md).", ""]
+        write_iova(out, header, pairs, warmup, secs)
 
     mem = os.path.join(out, "memory.csv")
     if os.path.exists(mem):

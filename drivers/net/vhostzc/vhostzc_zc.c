@@ -308,6 +308,13 @@ mmap_dma_window(int fd, size_t len, size_t align, int flags)
 			ret = mmap((void *)(uintptr_t)at, len,
 				   PROT_READ | PROT_WRITE,
 				   flags | MAP_FIXED_NOREPLACE, fd, 0);
+			/* A kernel without the flag took it as a hint. */
+			if (ret != MAP_FAILED && ret != (void *)(uintptr_t)at) {
+				munmap(ret, len);
+				ret = MAP_FAILED;
+				errno = ENOMEM;
+				break;
+			}
 			/* Taken meanwhile by another thread: keep looking. */
 			if (ret != MAP_FAILED || errno != EEXIST)
 				break;
