@@ -113,6 +113,15 @@ run_one() {
 	' "$dir/be.log"
 }
 
+# measure DRIVER MODE SIZE [pa|va] -> "mpps gbps cycles iova-mode"
+measure() {
+	local r
+	r=$(run_one "$@") || r="nan nan unknown"
+	# shellcheck disable=SC2086
+	set -- $r "$3"
+	echo "$1 $(awk -v m="$1" -v s="$4" 'BEGIN {printf "%.3f", m * s * 8 / 1000}') $2 $3"
+}
+
 csv=$out/results.csv
 [ -n "${BENCH_SKIP_MATRIX:-}" ] && modes=
 [ -n "$modes" ] && echo "driver,mode,size,pair,mpps,gbps,cycles_per_packet,iova" > "$csv"
@@ -121,11 +130,8 @@ for mode in $modes; do
 	for size in $sizes; do
 		for p in $(seq 1 "$pairs"); do
 			for drv in vhost vhostzc; do
-				r=$(run_one "$drv" "$mode" "$size" "${BENCH_IOVA:-}") ||
-					r="nan nan unknown"
-				set -- $r
-				gbps=$(awk -v m="$1" -v s="$size" 'BEGIN {printf "%.3f", m * s * 8 / 1000}')
-				echo "$drv,$mode,$size,$p,$1,$gbps,$2,$3" | tee -a "$csv"
+				set -- $(measure "$drv" "$mode" "$size" "${BENCH_IOVA:-}")
+				echo "$drv,$mode,$size,$p,$1,$2,$3,$4" | tee -a "$csv"
 			done
 		done
 	done
@@ -141,12 +147,9 @@ if [ -z "${BENCH_SKIP_IOVA:-}" ]; then
 		for size in $iova_sizes; do
 			for p in $(seq 1 "$pairs"); do
 				for cfg in vhost:pa vhostzc:pa vhostzc:va; do
-					drv=${cfg%:*} io=${cfg#*:}
-					r=$(run_one "$drv" "$mode" "$size" "$io") ||
-						r="nan nan unknown"
-					set -- $r
-					gbps=$(awk -v m="$1" -v s="$size" 'BEGIN {printf "%.3f", m * s * 8 / 1000}')
-					echo "$drv,$3,$mode,$size,$p,$1,$gbps,$2" | tee -a "$iova_csv"
+					drv=${cfg%:*}
+					set -- $(measure "$drv" "$mode" "$size" "${cfg#*:}")
+					echo "$drv,$4,$mode,$size,$p,$1,$2,$3" | tee -a "$iova_csv"
 				done
 			done
 		done

@@ -15,7 +15,7 @@ set -eu
 command -v cpio >/dev/null || { echo "cpio is not installed" >&2; exit 1; }
 out=${1:?usage: $0 OUTDIR}
 # Bump when the initramfs contents change: cached images are rebuilt.
-stamp="init-v6"
+stamp="init-v7"
 [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && [ -s "$out/initrd-dpdk.gz" ] &&
 	[ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 
@@ -32,7 +32,9 @@ pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' |
 dpkg -x "$work"/"$pkg"_*.deb "$work/k"
 kver=${pkg#linux-image-}
 
-# A busybox root in $1 with the modules $2.. (loaded in that order).
+# A busybox root in $1 with the modules $2.. (loaded in that order), and
+# the start of its /init: mounts, modules, arg NAME for vzc.NAME= of the
+# kernel command line. Each image appends the rest.
 mkroot() {
 	r=$1
 	shift
@@ -48,21 +50,26 @@ mkroot() {
 		esac
 		echo "$m" >> "$r/mod/order"
 	done
-}
-
-root="$work/root"
-mkroot "$root" virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
-	virtio_pci failover net_failover virtio_net llc stp garp mrp 8021q
-
-cat > "$root/init" <<'INIT'
+	cat > "$r/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
-for m in $(cat /mod/order); do insmod /mod/$m.ko; done
+for m in $(cat /mod/order); do
+	insmod /mod/$m.ko || echo "VZC-INSMOD-FAILED $m"
+done
 arg() { sed -n "s/.*vzc.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+INIT
+	chmod +x "$r/init"
+}
+
+root="$work/root"
+mkroot "$root" virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev \
+	virtio_pci failover net_failover virtio_net llc stp garp mrp 8021q
+
+cat >> "$root/init" <<'INIT'
 ip=$(arg ip)
 peer=$(arg peer)
 vlan=$(arg vlan)
@@ -132,7 +139,6 @@ esac
 echo VZC-GUEST-DONE
 poweroff -f
 INIT
-chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd.gz"
 
 # The DPDK VM: 9p for the host's root, VFIO and UIO for the NIC.
@@ -141,17 +147,7 @@ mkroot "$droot" irqbypass virtio_ring virtio virtio_pci_modern_dev \
 	virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p \
 	vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci uio \
 	uio_pci_generic
-cat > "$droot/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-for m in $(cat /mod/order); do
-	insmod /mod/$m.ko || echo "VZC-VM-INSMOD-FAILED $m"
-done
-arg() { sed -n "s/.*vzc.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+cat >> "$droot/init" <<'INIT'
 mkdir -p /host
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /host ||
 	echo "VZC-VM-NO-HOST-ROOT"
@@ -178,7 +174,6 @@ chroot /host /bin/sh "$(arg script)" "$nic" "$(arg conf)"
 echo VZC-VM-DONE
 poweroff -f
 INIT
-chmod +x "$droot/init"
 (cd "$droot" && find . | cpio -o -H newc --quiet | gzip -9) > "$out/initrd-dpdk.gz"
 cp "$work/k/boot/vmlinuz-$kver" "$out/vmlinuz"
 echo "$stamp" > "$out/stamp"

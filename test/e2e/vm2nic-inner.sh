@@ -13,6 +13,7 @@
 nic=$1
 # shellcheck disable=SC1090
 . "$2"
+. "$(dirname "$0")/../lib.sh"
 say() { echo "VM2NIC $*"; }
 
 # EAL loads every plugin in its PMD directory, which over 9p under TCG
@@ -35,19 +36,13 @@ stdbuf -oL dpdk-testpmd --lcores=0@0,1@1 --in-memory -m 128 -a "$nic" \
 	-d "$PMD" --vdev "net_vhostzc0,iface=/run/vzc.sock" -- -i \
 	--forward-mode=io --total-num-mbufs=8192 \
 	< /run/cmd > /run/tp.log 2>&1 &
-tp=$!
 exec 3> /run/cmd
 echo "start" >&3
-i=0
-until grep -q "io packet forwarding" /run/tp.log; do
-	i=$((i + 1))
-	if [ $i -gt 600 ] || ! kill -0 $tp 2>/dev/null; then
-		say "error=testpmd-did-not-start"
-		cat /run/tp.log
-		exit 1
-	fi
-	sleep 0.1
-done
+if ! vzc_wait_for /run/tp.log 60 "io packet forwarding"; then
+	say "error=testpmd-did-not-start"
+	cat /run/tp.log
+	exit 1
+fi
 grep -E "IOVA mode|IOMMU type|VHOSTZC" /run/tp.log | sed 's/^/VM2NIC-LOG /'
 
 VZC_PEER_VDEV="net_virtio_user0,path=/run/vzc.sock,queues=1" \
@@ -55,30 +50,20 @@ VZC_PEER_VDEV="net_virtio_user0,path=/run/vzc.sock,queues=1" \
 	"$PEER" --lcores=0@0 --in-memory --single-file-segments -m 128 \
 	--no-pci --file-prefix peer > /run/peer.log 2>&1 &
 peer=$!
-i=0
-until grep -q "PEER-SENT" /run/peer.log; do
-	i=$((i + 1))
-	if [ $i -gt 1200 ] || ! kill -0 $peer 2>/dev/null; then
-		say "error=peer-did-not-finish"
-		cat /run/peer.log
-		break
-	fi
-	sleep 0.1
-done
+if ! vzc_wait_for /run/peer.log 120 "PEER-SENT"; then
+	say "error=peer-did-not-finish"
+	cat /run/peer.log
+fi
 sleep 2
 # Counters while the peer is still attached (the mode gauges need it).
 echo "show port stats 0" >&3
 echo "show port xstats 1" >&3
-i=0
-until grep -q "rx_q0_lend_iova_pa" /run/tp.log || [ $i -gt 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+vzc_wait_for /run/tp.log 10 "rx_q0_lend_iova_pa"
 kill $peer
 wait $peer
 echo "quit" >&3
 exec 3>&-
-wait $tp
+wait
 
 say "nic_tx=$(sed -n '/NIC statistics for port 0/,/####/p' /run/tp.log |
 	sed -n 's/.*TX-packets: *\([0-9]*\).*/\1/p' | head -n 1)"
