@@ -437,10 +437,10 @@ vhostzc_stats_get(VZC_STATS_GET_ARGS)
 		stats->ibytes += q->stats.bytes;
 		stats->ierrors += q->stats.bad_desc;
 		stats->rx_nombuf += q->stats.nombuf;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			stats->q_ipackets[i] += q->stats.pkts;
-			stats->q_ibytes[i] += q->stats.bytes;
-			stats->q_errors[i] += q->stats.bad_desc;
+		if (VZC_QSTATS != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			VZC_QSTATS->q_ipackets[i] += q->stats.pkts;
+			VZC_QSTATS->q_ibytes[i] += q->stats.bytes;
+			VZC_QSTATS->q_errors[i] += q->stats.bad_desc;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -451,9 +451,9 @@ vhostzc_stats_get(VZC_STATS_GET_ARGS)
 		stats->opackets += q->stats.pkts;
 		stats->obytes += q->stats.bytes;
 		stats->oerrors += q->stats.errors;
-		if (i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			stats->q_opackets[i] += q->stats.pkts;
-			stats->q_obytes[i] += q->stats.bytes;
+		if (VZC_QSTATS != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			VZC_QSTATS->q_opackets[i] += q->stats.pkts;
+			VZC_QSTATS->q_obytes[i] += q->stats.bytes;
 		}
 	}
 	return 0;
@@ -745,42 +745,27 @@ RTE_PMD_REGISTER_PARAM_STRING(net_vhostzc, VHOSTZC_PARAMS);
  * The vdev bus gives a device name to the first registered driver whose
  * name is a prefix of it, so a net_vhost registered before us would take
  * "net_vhostzc0". Right after our own registration (this constructor is
- * defined after it, same priority) we are the list's tail; walk back and
- * re-register every driver whose name prefixes ours so it moves behind us.
- * Only the list links are read: the walk stops at the head, recognised by
- * its tqh_last pointing at our own next field.
+ * defined after it, same priority) we are the list's tail: re-register
+ * every earlier driver whose name is a strict prefix of ours, in their
+ * order, so that they move behind us. A second copy of this driver (an
+ * installed one next to a -d build) keeps the order EAL loaded them in.
  */
 RTE_INIT(vhostzc_claim_name)
 {
-	struct rte_vdev_driver *me = &vhostzc_drv;
-	struct rte_vdev_driver *shadow[8];
-	struct rte_vdev_driver **link;
-	unsigned int n = 0, steps;
+	struct rte_vdev_driver *before[256];
+	const char *me = vhostzc_drv.driver.name;
+	unsigned int n, i;
 
-	if (me->driver.name == NULL || me->next.tqe_next != NULL)
+	if (me == NULL)
 		return;
-	link = me->next.tqe_prev;
-	for (steps = 0; steps < 1024 && n < RTE_DIM(shadow); steps++) {
-		struct rte_vdev_driver *p;
+	n = vzc_vdev_drivers_before(&vhostzc_drv, before, RTE_DIM(before));
+	for (i = 0; i < n; i++) {
+		const char *name = before[i]->driver.name;
 
-		/* A head is {first, last}; only the head's "last" is our link. */
-		if (((struct rte_vdev_driver ***)link)[1] == &me->next.tqe_next)
-			break;
-		p = RTE_PTR_SUB(link, offsetof(struct rte_vdev_driver, next));
-		/*
-		 * Strict prefixes only: a second copy of this driver (say, an
-		 * installed one next to a -d build) keeps the order EAL loaded
-		 * them in.
-		 */
-		if (p->driver.name != NULL &&
-		    strcmp(p->driver.name, me->driver.name) != 0 &&
-		    strncmp(p->driver.name, me->driver.name,
-			    strlen(p->driver.name)) == 0)
-			shadow[n++] = p;
-		link = p->next.tqe_prev;
-	}
-	while (n != 0) {
-		rte_vdev_unregister(shadow[--n]);
-		rte_vdev_register(shadow[n]);
+		if (name != NULL && strcmp(name, me) != 0 &&
+		    strncmp(name, me, strlen(name)) == 0) {
+			rte_vdev_unregister(before[i]);
+			rte_vdev_register(before[i]);
+		}
 	}
 }

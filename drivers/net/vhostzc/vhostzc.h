@@ -23,9 +23,8 @@
 extern int vhostzc_logtype;
 #define RTE_LOGTYPE_VHOSTZC vhostzc_logtype
 
-#define VHOSTZC_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, vhostzc_logtype, "VHOSTZC: %s(): " fmt "\n", \
-		__func__, ##__VA_ARGS__)
+#define VHOSTZC_LOG(level, ...) \
+	VZC_LOG_LINE(level, VHOSTZC, "%s(): ", __func__, __VA_ARGS__)
 
 /* Datapath logging is compiled out unless asked for. */
 #ifdef RTE_ETHDEV_DEBUG_RX

@@ -11,7 +11,11 @@
  * the upstream API changes so the rest of the driver stays version-free.
  */
 
+#include <rte_common.h>
+#include <rte_log.h>
 #include <rte_version.h>
+#include <bus_driver.h>
+#include <bus_vdev_driver.h>
 
 #if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
 #include <rte_stdatomic.h>
@@ -37,39 +41,107 @@
 #define VZC_ATOMIC(t)	t
 #endif
 
-/* 25.11 passes per-queue stats to stats_get as a separate argument. */
+/*
+ * 25.11 passes per-queue stats to stats_get as a separate, optional
+ * argument; before, they were fields of struct rte_eth_stats. Either way
+ * VZC_QSTATS (possibly NULL) has the q_* arrays.
+ */
 #if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
 #define VZC_STATS_GET_ARGS \
 	struct rte_eth_dev *dev, struct rte_eth_stats *stats, \
-	struct eth_queue_stats *qstats __rte_unused
+	struct eth_queue_stats *qstats
+#define VZC_QSTATS	qstats
 #else
 #define VZC_STATS_GET_ARGS struct rte_eth_dev *dev, struct rte_eth_stats *stats
+#define VZC_QSTATS	stats
 #endif
 
-/* 22.11 lacks the vhost-user request enum in a public header. */
-#define VZC_VHOST_USER_GET_FEATURES		1
-#define VZC_VHOST_USER_RESET_OWNER		4
-#define VZC_VHOST_USER_SET_MEM_TABLE		5
-#define VZC_VHOST_USER_GET_VRING_BASE		11
-#define VZC_VHOST_USER_GET_PROTOCOL_FEATURES	15
-#define VZC_VHOST_USER_GET_QUEUE_NUM		17
-#define VZC_VHOST_USER_SEND_RARP		19
-#define VZC_VHOST_USER_GET_CONFIG		24
-#define VZC_VHOST_USER_GET_INFLIGHT_FD		31
-#define VZC_VHOST_USER_GET_STATUS		40
+/*
+ * 23.07 lets a vhost driver cap the queue pairs offered to the guest
+ * (GET_QUEUE_NUM); before, a guest sees the library's maximum.
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 7, 0, 0)
+#define VZC_HAVE_MAX_QUEUE_NUM	1
+#define vzc_vhost_set_max_queues(path, n) \
+	rte_vhost_driver_set_max_queue_num(path, n)
+#else
+#define VZC_HAVE_MAX_QUEUE_NUM	0
+#define vzc_vhost_set_max_queues(path, n)	((void)(path), (void)(n), 0)
+#endif
 
-/* Wire header of a vhost-user message: what pre/post_msg_handle receive. */
-struct vzc_vhost_user_hdr {
-	uint32_t request;
-	uint32_t flags;
-	uint32_t size;
-	union {
-		uint64_t u64;
-		struct {
-			uint32_t index;
-			uint32_t num;
-		} state;
-	} payload;
-} __rte_packed;
+/* 25.03 made __rte_packed a pair around the type. */
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 3, 0, 0)
+#define VZC_PACKED_BEGIN	__rte_packed_begin
+#define VZC_PACKED_END		__rte_packed_end
+#else
+#define VZC_PACKED_BEGIN
+#define VZC_PACKED_END		__rte_packed
+#endif
+
+/*
+ * One log line with a prefix: 24.03's RTE_LOG_LINE_PREFIX checks that the
+ * format has no newline of its own; before, the newline is appended here.
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(24, 3, 0, 0)
+#define VZC_LOG_LINE(level, type, prefix, arg, ...) \
+	RTE_LOG_LINE_PREFIX(level, type, prefix, arg, __VA_ARGS__)
+#else
+#define VZC_LOG_LINE(level, type, prefix, arg, fmt, ...) \
+	RTE_LOG(level, type, prefix fmt "\n", arg, ##__VA_ARGS__)
+#endif
+
+/*
+ * The vdev drivers registered before `me` (which must be the last one
+ * registered), in registration order, at most n: from 26.07 the bus keeps
+ * every driver in the driver-SDK struct rte_bus list; before, the vdev
+ * bus kept its own list, reachable only through the `next` links of the
+ * driver-SDK struct rte_vdev_driver, walked back from `me` to the head
+ * (recognised by its tqh_last pointing at our own link).
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(26, 7, 0, 0)
+static inline unsigned int
+vzc_vdev_drivers_before(struct rte_vdev_driver *me,
+			struct rte_vdev_driver **out, unsigned int n)
+{
+	struct rte_bus *bus = rte_bus_find_by_name("vdev");
+	struct rte_driver *d;
+	unsigned int k = 0;
+
+	if (bus == NULL || TAILQ_NEXT(&me->driver, next) != NULL)
+		return 0;
+	TAILQ_FOREACH(d, &bus->driver_list, next) {
+		if (d == &me->driver || k == n)
+			break;
+		out[k++] = container_of(d, struct rte_vdev_driver, driver);
+	}
+	return k;
+}
+#else
+static inline unsigned int
+vzc_vdev_drivers_before(struct rte_vdev_driver *me,
+			struct rte_vdev_driver **out, unsigned int n)
+{
+	struct rte_vdev_driver **link = me->next.tqe_prev;
+	unsigned int k = 0, i, steps;
+
+	if (me->next.tqe_next != NULL)
+		return 0;
+	for (steps = 0; steps < 1024 && k < n; steps++) {
+		/* A head is {first, last}; only the head's "last" is our link. */
+		if (((struct rte_vdev_driver ***)link)[1] == &me->next.tqe_next)
+			break;
+		out[k] = RTE_PTR_SUB(link, offsetof(struct rte_vdev_driver, next));
+		link = out[k++]->next.tqe_prev;
+	}
+	/* Collected back to front: put them in registration order. */
+	for (i = 0; i < k / 2; i++) {
+		struct rte_vdev_driver *t = out[i];
+
+		out[i] = out[k - 1 - i];
+		out[k - 1 - i] = t;
+	}
+	return k;
+}
+#endif
 
 #endif /* VHOSTZC_COMPAT_H */

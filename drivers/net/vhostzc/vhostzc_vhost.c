@@ -19,6 +19,7 @@
 #include <rte_vhost.h>
 
 #include "vhostzc.h"
+#include "vhostzc_vhost_user.h"
 
 #ifndef VIRTIO_F_IN_ORDER
 #define VIRTIO_F_IN_ORDER	35
@@ -546,6 +547,11 @@ vhostzc_vring_state_changed(int vid, uint16_t vring, int enable)
 	pthread_mutex_lock(&in->ctl);
 	if (vring < RTE_DIM(in->vring_enabled))
 		in->vring_enabled[vring] = enable != 0;
+	/* Only where the library cannot be told our queue count (22.11). */
+	if (enable && vring >= 2 * in->max_queues && !VZC_HAVE_MAX_QUEUE_NUM)
+		VHOSTZC_LOG(WARNING, "port %u: guest enabled ring %u, beyond the "
+			    "port's %u queue pairs: it gets no service",
+			    in->port_id, vring, in->max_queues);
 	if (in->running && !in->paused)
 		vhostzc_queues_sync(in);
 	pthread_mutex_unlock(&in->ctl);
@@ -581,7 +587,7 @@ int
 vhostzc_vhost_register(struct vhostzc_internal *in)
 {
 	struct vhostzc_entry *e;
-	uint64_t disable;
+	uint64_t disable, pf;
 	int ret;
 
 	e = rte_zmalloc("vhostzc_entry", sizeof(*e), 0);
@@ -606,7 +612,17 @@ vhostzc_vhost_register(struct vhostzc_internal *in)
 	if (!in->tso)
 		disable |= (1ULL << VIRTIO_NET_F_HOST_TSO4) |
 			(1ULL << VIRTIO_NET_F_HOST_TSO6);
-	if (rte_vhost_driver_disable_features(in->iface, disable) != 0 ||
+	/*
+	 * Memory regions added and removed one by one (ADD/REM_MEM_REG,
+	 * 26.07's lib/vhost) would change guest memory without the
+	 * SET_MEM_TABLE our own mappings follow: never offered, so every
+	 * front-end sends whole tables (doc/design.md).
+	 */
+	if (rte_vhost_driver_get_protocol_features(in->iface, &pf) != 0 ||
+	    rte_vhost_driver_set_protocol_features(in->iface, pf &
+		~(1ULL << VZC_VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS)) != 0 ||
+	    vzc_vhost_set_max_queues(in->iface, in->max_queues) != 0 ||
+	    rte_vhost_driver_disable_features(in->iface, disable) != 0 ||
 	    rte_vhost_driver_callback_register(in->iface,
 					       &vhostzc_vhost_ops) != 0 ||
 	    rte_vhost_driver_start(in->iface) != 0) {
