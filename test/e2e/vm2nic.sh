@@ -14,7 +14,8 @@
 #       address width (39 bits) and with aw-bits=48.
 #   pa: e1000e on uio_pci_generic, no IOMMU: EAL selects IOVA as PA.
 #
-# usage: vm2nic.sh PMD_SO PEER_BIN va|pa
+# usage: vm2nic.sh PMD_SO PEER_BIN va|pa DPDK_PMD_DIR
+# (the DPDK is the one dpdk-testpmd on PATH and the loader use)
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/lib.sh"
@@ -25,11 +26,11 @@ assets=${VHOSTZC_GUEST_DIR:-/var/cache/vhostzc-guest}
 sizes=700,1400
 count=3000
 
+pmd_dir=$4
+testpmd=$(command -v dpdk-testpmd)
 "$here/../scripts/guest-assets.sh" "$assets" || exit 1
-pmd_dir=$(sed -n 's/^#define RTE_EAL_PMD_PATH "\(.*\)"/\1/p' \
-	/usr/include/*/dpdk/rte_build_config.h /usr/include/dpdk/rte_build_config.h \
-	2>/dev/null | head -n 1)
-[ -d "$pmd_dir" ] || { echo "no DPDK PMD directory"; exit 1; }
+[ -d "$pmd_dir" ] && [ -n "$testpmd" ] ||
+	{ echo "no DPDK PMD directory $pmd_dir or no dpdk-testpmd"; exit 1; }
 
 # The VM reads this directory over 9p; /run and /tmp are its own tmpfs.
 dir=$(mktemp -d /var/tmp/vhostzc-vm2nic.XXXXXX)
@@ -44,6 +45,8 @@ cat > "$dir/conf" <<EOF
 PMD=$pmd
 PEER=$peer
 PMD_DIR=$pmd_dir
+TESTPMD=$testpmd
+LIBS=${LD_LIBRARY_PATH:-}
 SIZES=$sizes
 COUNT=$count
 PPS=3000
@@ -102,7 +105,7 @@ pa)
 	vm pa "" "intel_iommu=off vzc.nicdrv=uio" pa
 	;;
 *)
-	echo "usage: $0 PMD_SO PEER_BIN va|pa"
+	echo "usage: $0 PMD_SO PEER_BIN va|pa DPDK_PMD_DIR"
 	exit 1
 	;;
 esac

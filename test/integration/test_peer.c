@@ -15,6 +15,7 @@
  */
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_memory.h>
+#include <rte_vhost.h>
 
 #include "../unit/vzc_test.h"
 #include "vzc_pattern.h"
@@ -244,6 +246,18 @@ main(int argc, char **argv)
 	      "backend port starts");
 	CHECK(port_setup(peer_port, peer_rx_pool, 0) == 0, "peer port starts");
 	CHECK(wait_link(be_port), "backend link up once the peer is there");
+	{
+		/* Memory regions one by one are never offered (design.md). */
+		char sock[PATH_MAX];
+		uint64_t pf = 0;
+
+		snprintf(sock, sizeof(sock), "%s/sock",
+			 getenv("VZC_SOCK_DIR") != NULL ? getenv("VZC_SOCK_DIR") : "");
+		CHECK(rte_vhost_driver_get_protocol_features(sock, &pf) == 0 &&
+		      pf != 0 && (pf & (1ULL << 15)) == 0,
+		      "CONFIGURE_MEM_SLOTS not offered: protocol features %#" PRIx64,
+		      pf);
+	}
 
 	/* Peer TX -> our RX, the zero-copy direction. */
 	for (i = 0; i < RTE_DIM(cases); i++) {
