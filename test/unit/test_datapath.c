@@ -444,8 +444,14 @@ test_malformed(void)
 	CHECK(used->idx == 5 && q->lent == 0, "lent one back");
 	/* A runaway avail index is refused without reading the ring. */
 	avail->idx += RING + 1;
-	CHECK(vhostzc_rx_burst(q, pkts, 8) == 0 && q->stats.bad_desc == 8,
-	      "runaway index");
+	CHECK(vhostzc_rx_burst(q, pkts, 8) == 0 && q->stats.bad_desc == 8 &&
+	      q->ring_broken, "runaway index");
+	CHECK(vhostzc_rx_burst(q, pkts, 8) == 0 &&
+	      vhostzc_rx_burst(q, pkts, 8) == 0 && q->stats.bad_desc == 8,
+	      "a broken ring is counted once, not per poll");
+	avail->idx -= RING + 1;
+	CHECK(vhostzc_rx_burst(q, pkts, 8) == 0 && !q->ring_broken,
+	      "and recovers when the index is sane again");
 	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
 	free_rxq(q);
 }

@@ -323,6 +323,19 @@ test_notify(void)
 	CHECK(vzc_ring_need_notify(&f.vr), "crossing event");
 	f.vr.used_idx = 7;
 	CHECK(!vzc_ring_need_notify(&f.vr), "past event");
+	/*
+	 * The guest asks for an interrupt only after a full wrap (event 3,
+	 * behind us); we go round in windows that do not reach it, then
+	 * cross it: the interrupt is wanted even though 2^16 entries went by
+	 * without one (a shadow that only moves when notifying misses it).
+	 */
+	f.avail.used_event = 3;
+	f.vr.used_idx = 30007;
+	CHECK(!vzc_ring_need_notify(&f.vr), "wrap: first window");
+	f.vr.used_idx = 60007;
+	CHECK(!vzc_ring_need_notify(&f.vr), "wrap: second window");
+	f.vr.used_idx = 7;			/* 65536 + 7: crossed 3 */
+	CHECK(vzc_ring_need_notify(&f.vr), "wanted interrupt after a wrap");
 	fx_fini(&f);
 }
 

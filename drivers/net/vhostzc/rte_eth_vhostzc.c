@@ -496,6 +496,7 @@ enum vhostzc_xstat_kind {
 	VHOSTZC_XS_COUNTER,	/* uint64_t at off in struct vhostzc_rxq_stats */
 	VHOSTZC_XS_LENT,	/* chains lent now */
 	VHOSTZC_XS_MODE,	/* 1 while the queue lends in IOVA mode off */
+	VHOSTZC_XS_BROKEN,	/* 1 while the guest's ring is broken */
 };
 
 struct vhostzc_xstat {
@@ -516,6 +517,7 @@ static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
 	{ "desc_lent_now", VHOSTZC_XS_LENT, 0 },
 	VZC_XS("desc_returned", returned),
 	VZC_XS("bad_desc", bad_desc),
+	{ "ring_broken", VHOSTZC_XS_BROKEN, 0 },
 	VZC_XS_COPY("copy_short", VHOSTZC_COPY_SHORT),
 	VZC_XS_COPY("copy_cap_reached", VHOSTZC_COPY_CAP),
 	VZC_XS_COPY("copy_unmappable", VHOSTZC_COPY_OFF),
@@ -543,6 +545,8 @@ rx_xstat_value(const struct vhostzc_rxq *q, const struct vhostzc_xstat *x)
 		return q->lent;
 	case VHOSTZC_XS_MODE:
 		return q->ready && q->zc && q->lend_mode == x->off;
+	case VHOSTZC_XS_BROKEN:
+		return q->ready && q->ring_broken;
 	default:
 		return *(const uint64_t *)((const uint8_t *)&q->stats + x->off);
 	}

@@ -103,6 +103,7 @@ struct vhostzc_rxq {
 	uint32_t max_lent;
 	uint16_t hdr_len;	/* virtio-net header bytes */
 	bool log_dirty;
+	bool ring_broken;	/* avail index past the ring: nothing read */
 	bool zc;		/* zero-copy allowed on this attachment */
 	/* Why not, when !zc (VHOSTZC_COPY_OFF or _NO_IOVA). */
 	uint8_t zc_off_reason;

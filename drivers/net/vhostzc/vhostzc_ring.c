@@ -18,7 +18,7 @@ vzc_ring_need_notify(struct vzc_vring *vr)
 {
 	uint16_t old = vr->signalled_used;
 	uint16_t new_idx = vr->used_idx;
-	bool notify;
+	bool valid = vr->signalled_valid;
 
 	/* Store(used->idx) -> load(flags / used_event): needs a full fence. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -27,19 +27,18 @@ vzc_ring_need_notify(struct vzc_vring *vr)
 		uint16_t used_event = __atomic_load_n(&vr->avail->ring[vr->size],
 						      __ATOMIC_RELAXED);
 
-		notify = !vr->signalled_valid ||
-			vzc_need_event(used_event, new_idx, old);
-	} else {
-		uint16_t flags = __atomic_load_n(&vr->avail->flags,
-						 __ATOMIC_RELAXED);
-
-		notify = (flags & VZC_AVAIL_F_NO_INTERRUPT) == 0;
-	}
-	if (notify) {
+		/*
+		 * Every check consumes its window [old, new): the shadow
+		 * advances whether or not we notify (as Linux vhost does), so
+		 * that it never falls 2^16 entries behind and a later window
+		 * is never misread.
+		 */
 		vr->signalled_used = new_idx;
 		vr->signalled_valid = true;
+		return !valid || vzc_need_event(used_event, new_idx, old);
 	}
-	return notify;
+	return (__atomic_load_n(&vr->avail->flags, __ATOMIC_RELAXED) &
+		VZC_AVAIL_F_NO_INTERRUPT) == 0;
 }
 
 /* Append [gpa, gpa + len) to c, split at memory region boundaries. */

@@ -203,7 +203,7 @@ vzc_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
  * the load of the driver's suppression state (flags or used_event); without
  * it the two could pass each other and a driver that just re-enabled
  * interrupts would sleep forever (the classic store-load race).
- * Updates the signalled shadow when it says yes.
+ * With EVENT_IDX every call consumes the window since the previous one.
  */
 bool vzc_ring_need_notify(struct vzc_vring *vr);
 

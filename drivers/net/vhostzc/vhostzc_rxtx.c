@@ -599,9 +599,15 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	rxq_reclaim(q);
 	avail = vzc_ring_avail_count(&q->vr, &broken);
 	if (unlikely(broken)) {
-		q->stats.bad_desc++;
+		/* Counted once when it breaks, not on every poll. */
+		if (!q->ring_broken) {
+			q->ring_broken = true;
+			q->stats.bad_desc++;
+		}
 		goto publish;
 	}
+	if (unlikely(q->ring_broken))
+		q->ring_broken = false;
 	avail = RTE_MIN(avail, RTE_MIN(nb_pkts, (uint16_t)VZC_RX_BURST_MAX));
 	if (avail == 0)
 		goto publish;
