@@ -494,6 +494,42 @@ test_stop_with_lent(void)
 	free_rxq(q);
 }
 
+/*
+ * Stop with chains lent from DMA-mapped memory (IOVA as VA with VFIO):
+ * nothing is frozen, so the CPU and a device keep reading the same page;
+ * the descriptors still go back at once, counted as not frozen.
+ */
+static void
+test_stop_dma_mapped(void)
+{
+	struct vhostzc_rxq *q = make_rxq(RING / 2);
+	struct rte_mbuf *pkts[2];
+	uint16_t i;
+
+	/* What vhostzc_memgen_create records after a VFIO DMA map. */
+	q->mem->map[0].dma_mapped = true;
+	vhostzc_memgen_set_iova(q->mem, VHOSTZC_IOVA_VA_DMA, NULL, NULL);
+	vhostzc_rxq_zc_mode(q);
+	CHECK(q->zc && q->lend_mode == VHOSTZC_IOVA_VA_DMA, "lends DMA-mapped");
+	for (i = 0; i < 2; i++)
+		post_pkt(i, 4000, 60 + i);
+	CHECK(rx_all(q, pkts, 2) == 2 && q->lent == 2, "lent 2");
+	vhostzc_rxq_return_lent(q);
+	CHECK(used->idx == 2 && q->lent == 0 && q->stats.snapshot_failed == 2,
+	      "returned at once, not frozen");
+	vhostzc_lender_orphan(q->lender);
+	q->lender = NULL;
+	memset(buf_of(0), 0xee, BUF_STRIDE);
+	CHECK(rte_pktmbuf_mtod(pkts[0]->next, uint8_t *)[0] == 0xee,
+	      "one page for CPU and device: the guest's rewrite is seen");
+	rte_pktmbuf_free_bulk(pkts, 2);
+	CHECK(vhostzc_reap_orphans() == 0, "lender freed");
+	/* The test never mapped anything in VFIO: nothing to unmap. */
+	q->mem->map[0].dma_mapped = false;
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	free_rxq(q);
+}
+
 /* Frees on another lcore, concurrent with rx: every descriptor returns. */
 static struct rte_ring *hand_off;
 static volatile bool producer_done;
@@ -726,6 +762,7 @@ main(int argc, char **argv)
 	test_ring_low();
 	test_malformed();
 	test_stop_with_lent();
+	test_stop_dma_mapped();
 	test_iova(VHOSTZC_IOVA_VA, false);
 	test_iova(VHOSTZC_IOVA_VA, true);
 	test_iova(VHOSTZC_IOVA_PA, false);
