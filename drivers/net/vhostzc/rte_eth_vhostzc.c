@@ -278,6 +278,9 @@ vhostzc_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	if (q == NULL)
 		return;
 	dev->data->rx_queues[qid] = NULL;
+	/* The same-index transmit queue does its housekeeping no more. */
+	if (qid < dev->data->nb_tx_queues && dev->data->tx_queues[qid] != NULL)
+		((struct vhostzc_txq *)dev->data->tx_queues[qid])->rxq = NULL;
 	rxq_free(q);
 }
 

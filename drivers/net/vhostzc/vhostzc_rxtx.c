@@ -684,24 +684,51 @@ out:
 	return nb;
 }
 
+/*
+ * Insert the VLAN tag the application asked for. A lent (extbuf) or shared
+ * mbuf cannot take it in place (its bytes are the guest's, or another
+ * holder's): it is copied into a direct mbuf from its own pool first.
+ */
+static int
+tx_vlan_insert(struct rte_mbuf **m)
+{
+	struct rte_mbuf *c;
+
+	if (rte_vlan_insert(m) == 0)
+		return 0;
+	c = rte_pktmbuf_copy(*m, (*m)->pool, 0, UINT32_MAX);
+	if (c == NULL)
+		return -ENOMEM;
+	if (rte_vlan_insert(&c) != 0) {
+		rte_pktmbuf_free(c);
+		return -EINVAL;
+	}
+	rte_pktmbuf_free(*m);
+	*m = c;
+	return 0;
+}
+
 uint16_t
 vhostzc_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct vhostzc_txq *q = txq;
-	struct vhostzc_rxq *rq = q->rxq;
+	struct vhostzc_rxq *rq;
 	uint64_t bytes = 0;
 	uint16_t sent = 0, i;
 
+	/* Acquire: pairs with the release in vhostzc_txqs_update (vid). */
+	if (unlikely(!vzc_atomic_load(&q->ready, VZC_ACQUIRE)))
+		return 0;
 	/*
 	 * Housekeeping for the receive side of the same queue pair, so that
 	 * descriptors freed by the app go back to the guest even when the
 	 * app stops polling rx. Skipped if rx_burst is running right now.
-	 */
-	/*
-	 * Everything about the receive queue is read under its lock: the
+	 * Only on a started port (ready above), whose queue pairs are fixed;
+	 * everything about the receive queue is read under its lock: the
 	 * control path may orphan its lender at any time (one trylock per
 	 * burst, not per packet).
 	 */
+	rq = q->rxq;
 	if (rq != NULL && rte_spinlock_trylock(&rq->lock)) {
 		if (rq->ready)
 			vhostzc_rxq_reclaim_and_publish(rq);
@@ -710,15 +737,15 @@ vhostzc_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 	if (!rte_spinlock_trylock(&q->lock))
 		return 0;
-	/* Acquire: pairs with the release in vhostzc_txqs_update (vid). */
+	/* Again under the lock: vhostzc_txqs_quiesce waits for holders. */
 	if (unlikely(!vzc_atomic_load(&q->ready, VZC_ACQUIRE)))
 		goto out;
 
 	if (q->vlan_insert) {
 		for (i = 0; i < nb_pkts; i++) {
-			/* No headroom for the tag: stop; the app keeps the rest. */
+			/* Out of mbufs for a copy: the app keeps the rest. */
 			if ((pkts[i]->ol_flags & RTE_MBUF_F_TX_VLAN) != 0 &&
-			    rte_vlan_insert(&pkts[i]) != 0) {
+			    tx_vlan_insert(&pkts[i]) != 0) {
 				nb_pkts = i;
 				break;
 			}
