@@ -759,7 +759,8 @@ RTE_PMD_REGISTER_PARAM_STRING(net_vhostzc, VHOSTZC_PARAMS);
  */
 RTE_INIT(vhostzc_claim_name)
 {
-	struct rte_vdev_driver *before[256];
+	/* As many as the walk of older releases visits at most. */
+	struct rte_vdev_driver *before[1024];
 	const char *me = vhostzc_drv.driver.name;
 	unsigned int n, i;
 

@@ -45,7 +45,6 @@ struct vzc_net_hdr {
 #define VZC_NET_HDR_GSO_UDP		3
 #define VZC_NET_HDR_GSO_TCPV6		4
 
-#define VZC_MAX_SEGS		VHOSTZC_MAX_SEGS
 #define VZC_RX_RECLAIM_BURST	64
 /* Most packets one rx_burst call takes from the guest. */
 #define VZC_RX_BURST_MAX	64
@@ -287,10 +286,10 @@ static struct rte_mbuf *
 rxq_copy(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 	 uint32_t len, bool *bad)
 {
-	struct rte_mbuf *mb[VZC_MAX_SEGS];
+	struct rte_mbuf *mb[VHOSTZC_MAX_SEGS];
 	uint32_t nseg = (len + q->data_room - 1) / q->data_room;
 
-	if (unlikely(nseg > VZC_MAX_SEGS)) {
+	if (unlikely(nseg > VHOSTZC_MAX_SEGS)) {
 		*bad = true;
 		return NULL;
 	}
@@ -335,14 +334,14 @@ rxq_lend(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 	 uint32_t len, struct rte_mbuf **out)
 {
 	struct vhostzc_lend_plan p;
-	struct rte_mbuf *mb[VZC_MAX_SEGS];
+	struct rte_mbuf *mb[VHOSTZC_MAX_SEGS];
 	uint32_t head_len = RTE_MIN(len, (uint32_t)VHOSTZC_ZC_HEAD_LEN);
 	enum vhostzc_lend_verdict v;
 
 	*out = NULL;
 	v = vhostzc_lend_plan(q->lender, q->mem, c->iov, c->niov,
 			      q->hdr_len + head_len, len - head_len,
-			      VZC_MAX_SEGS - 1, &p);
+			      VHOSTZC_MAX_SEGS - 1, &p);
 	if (unlikely(v != VHOSTZC_LEND_OK))
 		return lend_verdict_reason(v);
 	if (unlikely(stash_take(q, st, mb, 1 + p.nseg) != 0))

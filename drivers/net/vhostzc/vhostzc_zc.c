@@ -589,8 +589,8 @@ vhostzc_gen_release_if_idle(struct vhostzc_lender *l, uint8_t g)
  * index, or -1 when VHOSTZC_LEND_GENS older mappings still have chains out
  * (the caller then copies). Owner only.
  */
-int
-vhostzc_lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
+static int
+lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
 {
 	uint8_t g, old = l->cur_gen, free_g = VHOSTZC_GEN_NONE;
 
@@ -620,7 +620,7 @@ lender_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
 	if (likely(l->cur_gen != VHOSTZC_GEN_NONE &&
 		   l->gens[l->cur_gen].mg == mg))
 		return l->cur_gen;
-	return vhostzc_lender_new_gen(l, mg);
+	return lender_new_gen(l, mg);
 }
 
 enum vhostzc_lend_verdict

@@ -190,7 +190,6 @@ vhostzc_memgen_get(struct vhostzc_memgen *mg)
 struct vhostzc_lender *vhostzc_lender_create(uint16_t size, int socket);
 void vhostzc_lender_orphan(struct vhostzc_lender *l);
 void vhostzc_gen_release_if_idle(struct vhostzc_lender *l, uint8_t g);
-int vhostzc_lender_new_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg);
 unsigned int vhostzc_reap_orphans(void);
 void vhostzc_zc_free_cb(void *addr, void *opaque);	/* any lcore */
 uint32_t vhostzc_lender_count(void);
