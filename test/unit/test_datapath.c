@@ -95,11 +95,11 @@ post_pkt(uint16_t head, uint32_t len, uint32_t seq)
 static bool
 pkt_ok(struct rte_mbuf *m, uint32_t len, uint32_t seq)
 {
-	uint8_t tmp[10000];
+	static __thread uint8_t tmp[VZC_MAX_PKT_LEN];
 	const uint8_t *p;
 	uint32_t i;
 
-	if (m->pkt_len != len)
+	if (m->pkt_len != len || len > sizeof(tmp))
 		return false;
 	p = rte_pktmbuf_read(m, 0, len, tmp);
 	for (i = 0; i < len; i++)
@@ -471,7 +471,7 @@ test_stop_with_lent(void)
 	for (i = 0; i < 3; i++)
 		post_pkt(i, 4000, 40 + i);
 	CHECK(rx_all(q, pkts, 3) == 3 && q->lent == 3, "lent 3");
-	vhostzc_rxq_return_lent(q);
+	vhostzc_rxqs_return_lent(&q, 1, in.zc.freeze_budget);
 	CHECK(used->idx == 3 && q->lent == 0 &&
 	      q->stats.reclaimed_at_stop == 3, "returned at stop");
 	CHECK(q->stats.snapshot_failed == 0, "pages frozen");
@@ -514,7 +514,7 @@ test_stop_dma_mapped(void)
 	for (i = 0; i < 2; i++)
 		post_pkt(i, 4000, 60 + i);
 	CHECK(rx_all(q, pkts, 2) == 2 && q->lent == 2, "lent 2");
-	vhostzc_rxq_return_lent(q);
+	vhostzc_rxqs_return_lent(&q, 1, in.zc.freeze_budget);
 	CHECK(used->idx == 2 && q->lent == 0 && q->stats.snapshot_failed == 2,
 	      "returned at once, not frozen");
 	vhostzc_lender_orphan(q->lender);
@@ -526,6 +526,100 @@ test_stop_dma_mapped(void)
 	CHECK(vhostzc_reap_orphans() == 0, "lender freed");
 	/* The test never mapped anything in VFIO: nothing to unmap. */
 	q->mem->map[0].dma_mapped = false;
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	free_rxq(q);
+}
+
+/*
+ * Legal chains longer than one walk step (virtio bounds a chain only by
+ * the ring size) and packets that need more mbufs than VHOSTZC_MAX_SEGS
+ * are received, copied; a bad descriptor past the first step still drops
+ * the chain, returned once.
+ */
+static void
+test_long_chains(void)
+{
+	struct vhostzc_rxq *q = make_rxq(RING / 2);
+	struct rte_mempool *small = rte_pktmbuf_pool_create("small_pool", 1023,
+		0, 0, RTE_PKTMBUF_HEADROOM + VHOSTZC_ZC_HEAD_LEN, SOCKET_ID_ANY);
+	struct rte_mbuf *pkts[2];
+	uint8_t *b = buf_of(10);
+	uint16_t i;
+
+	/* Head 10: the header, then 99 pieces of 15 B, 17 B apart. */
+	memset(b, 0, HDR);
+	desc[10] = (struct vzc_desc){ gpa_of(b), HDR, VZC_DESC_F_NEXT, 11 };
+	for (i = 0; i < 99; i++) {
+		uint8_t *piece = b + 64 + 17 * i;
+		uint32_t k;
+
+		for (k = 0; k < 15; k++)
+			piece[k] = pattern(70, 15 * i + k);
+		desc[11 + i] = (struct vzc_desc){ gpa_of(piece), 15,
+			i == 98 ? 0 : VZC_DESC_F_NEXT, 12 + i };
+	}
+	avail->ring[avail->idx++ % RING] = 10;
+	CHECK(rx_all(q, pkts, 1) == 1 && pkt_ok(pkts[0], 99 * 15, 70),
+	      "100 descriptors received intact");
+	CHECK(q->stats.bad_desc == 0 && q->stats.copy[VHOSTZC_COPY_LAYOUT] == 1 &&
+	      used->idx == 1, "copied, returned at once");
+	rte_pktmbuf_free(pkts[0]);
+
+	/* The same with a bad address in the 80th piece: dropped once. */
+	desc[90].addr = 0x10;
+	avail->ring[avail->idx++ % RING] = 10;
+	CHECK(rx_all(q, pkts, 1) == 0 && q->stats.bad_desc == 1 &&
+	      used->idx == 2 && used->ring[1].id == 10, "bad past 64 pieces");
+
+	/* 30000 B into 128 B mbufs: 235 segments. */
+	q->mp = small;
+	q->data_room = VHOSTZC_ZC_HEAD_LEN;
+	q->zc = false;
+	post_at(20, buf_of(20), 30000, 71);
+	CHECK(rx_all(q, pkts, 1) == 1 && pkt_ok(pkts[0], 30000, 71) &&
+	      pkts[0]->nb_segs == 235, "needs more than %u mbufs",
+	      VHOSTZC_MAX_SEGS);
+	CHECK(q->stats.bad_desc == 1 && used->idx == 3, "received, returned");
+	rte_pktmbuf_free(pkts[0]);
+	CHECK(rte_mempool_avail_count(small) == 1023, "small pool full");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	rte_mempool_free(small);
+	free_rxq(q);
+}
+
+/*
+ * The freeze budget of a stop: pages are copied once however many chains
+ * share them, and a chain whose pages do not fit is returned unfrozen,
+ * counted (its bytes are then the guest's again).
+ */
+static void
+test_freeze_budget(void)
+{
+	struct vhostzc_rxq *q = make_rxq(RING / 2);
+	struct rte_mbuf *pkts[3];
+	uint16_t i;
+
+	/* Chains 0 and 1 in one page, chain 2 in another. */
+	post_at(0, buf_of(0), 1500, 80);
+	post_at(1, buf_of(0) + 2048, 1500, 81);
+	post_at(2, buf_of(1), 1500, 82);
+	CHECK(rx_all(q, pkts, 3) == 3 && q->lent == 3, "lent 3");
+	vhostzc_rxqs_return_lent(&q, 1, page_size);
+	CHECK(used->idx == 3 && q->lent == 0 && q->stats.reclaimed_at_stop == 3,
+	      "all returned at once");
+	CHECK(q->stats.snapshot_failed == 1 && q->stats.freeze_over_budget == 1,
+	      "one page frozen for two chains, the third over budget: "
+	      "%" PRIu64 " %" PRIu64, q->stats.snapshot_failed,
+	      q->stats.freeze_over_budget);
+	vhostzc_lender_orphan(q->lender);
+	q->lender = NULL;
+	memset(buf_of(0), 0xee, 2 * BUF_STRIDE);
+	CHECK(pkt_ok(pkts[0], 1500, 80) && pkt_ok(pkts[1], 1500, 81),
+	      "frozen chains keep their bytes");
+	CHECK(!pkt_ok(pkts[2], 1500, 82), "the unfrozen one is the guest's");
+	for (i = 0; i < 3; i++)
+		rte_pktmbuf_free(pkts[i]);
+	CHECK(vhostzc_reap_orphans() == 0, "lender freed");
 	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
 	free_rxq(q);
 }
@@ -752,6 +846,7 @@ main(int argc, char **argv)
 	}
 	in.zc.enabled = true;
 	in.zc.min_len = 512;
+	in.zc.freeze_budget = (uint64_t)VHOSTZC_DEFAULT_FREEZE_KB << 10;
 	memgens = vhostzc_memgen_count();
 	lenders = vhostzc_lender_count();
 
@@ -763,6 +858,8 @@ main(int argc, char **argv)
 	test_malformed();
 	test_stop_with_lent();
 	test_stop_dma_mapped();
+	test_long_chains();
+	test_freeze_budget();
 	test_iova(VHOSTZC_IOVA_VA, false);
 	test_iova(VHOSTZC_IOVA_VA, true);
 	test_iova(VHOSTZC_IOVA_PA, false);

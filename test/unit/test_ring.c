@@ -235,9 +235,13 @@ test_malformed(void)
 		      "32 pieces");
 		CHECK(c.niov == 32, "niov %u", c.niov);
 	}
-	/* An indirect table whose 40 entries make 80 pieces: too many. */
+	/*
+	 * An indirect table whose 40 entries make 80 pieces: legal, walked
+	 * in steps of VZC_MAX_IOV pieces, each descriptor read once.
+	 */
 	{
 		struct vzc_desc *tbl = (struct vzc_desc *)(f.mem0 + 0x6000);
+		uint32_t seen = 0;
 		uint16_t i;
 
 		for (i = 0; i < 40; i++)
@@ -246,8 +250,26 @@ test_malformed(void)
 		tbl[39].flags = 0;
 		set_desc(&f, 3, MEM0_GPA + 0x6000, 40 * sizeof(*tbl),
 			 VZC_DESC_F_INDIRECT, 0);
-		CHECK(vzc_ring_walk(&f.vr, &f.view, 3, &c) == VZC_WALK_TOO_MANY,
-		      "too many pieces");
+		CHECK(vzc_ring_walk(&f.vr, &f.view, 3, &c) == VZC_WALK_MORE,
+		      "80 pieces: more");
+		CHECK(c.niov == VZC_MAX_IOV && c.off == 0, "first step %u",
+		      c.niov);
+		seen = c.niov;
+		CHECK(vzc_ring_walk_next(&f.view, &c) == VZC_WALK_OK, "rest");
+		seen += c.niov;
+		CHECK(seen == 80 && c.total == 80 && c.off == VZC_MAX_IOV,
+		      "pieces %u total %u off %u", seen, c.total, c.off);
+		/* A bad entry past the first step is found by the next one. */
+		tbl[35].addr = 0x10;
+		CHECK(vzc_ring_walk(&f.vr, &f.view, 3, &c) == VZC_WALK_MORE &&
+		      vzc_ring_walk_next(&f.view, &c) == VZC_WALK_BAD_ADDR,
+		      "bad after the first step");
+		/* So is a cycle. */
+		tbl[35].addr = MEM1_GPA - 1;
+		tbl[39] = (struct vzc_desc){ MEM1_GPA - 1, 2, VZC_DESC_F_NEXT, 0 };
+		CHECK(vzc_ring_walk(&f.vr, &f.view, 3, &c) == VZC_WALK_MORE &&
+		      vzc_ring_walk_next(&f.view, &c) == VZC_WALK_LOOP,
+		      "cycle after the first step");
 	}
 	/* avail->idx more than a ring ahead: broken, nothing read. */
 	f.avail.idx = RING + 1;

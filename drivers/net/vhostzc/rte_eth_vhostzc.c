@@ -33,6 +33,7 @@
 #define VHOSTZC_ARG_ZC_MIN_LEN	"zc-min-len"
 #define VHOSTZC_ARG_ZC_MAX_LENT	"zc-max-lent"
 #define VHOSTZC_ARG_ZC_HEAD	"zc-head"
+#define VHOSTZC_ARG_ZC_FREEZE	"zc-freeze-budget"
 
 #define VHOSTZC_PARAMS \
 	VHOSTZC_ARG_IFACE "=<path> " \
@@ -44,7 +45,8 @@
 	VHOSTZC_ARG_ZC "=<0|1> " \
 	VHOSTZC_ARG_ZC_MIN_LEN "=<0-65535> " \
 	VHOSTZC_ARG_ZC_MAX_LENT "=<0-32768> " \
-	VHOSTZC_ARG_ZC_HEAD "=<0|1>"
+	VHOSTZC_ARG_ZC_HEAD "=<0|1> " \
+	VHOSTZC_ARG_ZC_FREEZE "=<KiB>"
 
 struct vhostzc_args {
 	char *iface;
@@ -57,6 +59,7 @@ struct vhostzc_args {
 	uint32_t zc_min_len;
 	uint32_t zc_max_lent;
 	uint32_t zc_head;
+	uint32_t zc_freeze_kb;
 };
 
 struct vhostzc_uint_arg {
@@ -79,6 +82,8 @@ static const struct vhostzc_uint_arg vhostzc_uint_args[] = {
 	{ VHOSTZC_ARG_ZC_MAX_LENT, offsetof(struct vhostzc_args, zc_max_lent),
 	  0, VZC_RING_MAX_SIZE },
 	{ VHOSTZC_ARG_ZC_HEAD, offsetof(struct vhostzc_args, zc_head), 0, 1 },
+	{ VHOSTZC_ARG_ZC_FREEZE, offsetof(struct vhostzc_args, zc_freeze_kb),
+	  0, 16u << 20 },
 };
 
 static const struct rte_ether_addr vhostzc_base_mac = {
@@ -134,6 +139,7 @@ parse_args(const char *params, struct vhostzc_args *a)
 		.queues = 1,
 		.zc = 1,
 		.zc_min_len = VHOSTZC_DEFAULT_ZC_MIN_LEN,
+		.zc_freeze_kb = VHOSTZC_DEFAULT_FREEZE_KB,
 	};
 	if (params == NULL || params[0] == '\0') {
 		VHOSTZC_LOG(ERR, "devarg '%s' is required; allowed: %s",
@@ -531,6 +537,7 @@ static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
 	VZC_XS_COPY("copy_layout", VHOSTZC_COPY_LAYOUT),
 	VZC_XS("desc_returned_at_stop", reclaimed_at_stop),
 	VZC_XS("snapshot_failed", snapshot_failed),
+	VZC_XS("freeze_over_budget", freeze_over_budget),
 	VZC_XS("guest_notifications", notify),
 	VZC_XS("used_writes_logged", logged),
 	{ "lend_iova_va", VHOSTZC_XS_MODE, VHOSTZC_IOVA_VA },
@@ -688,6 +695,7 @@ vhostzc_probe(struct rte_vdev_device *vdev)
 	in->zc.min_len = a.zc_min_len;
 	in->zc.max_lent = a.zc_max_lent;
 	in->zc.head = a.zc_head != 0;
+	in->zc.freeze_budget = (uint64_t)a.zc_freeze_kb << 10;
 	in->vid = -1;
 	in->port_id = dev->data->port_id;
 	in->eth_dev = dev;

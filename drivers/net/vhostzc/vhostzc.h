@@ -38,6 +38,8 @@ extern int vhostzc_logtype;
 #define VHOSTZC_ZC_HEAD_LEN	128
 /* Defaults; see doc/guides/nics/vhostzc.rst for how they were chosen. */
 #define VHOSTZC_DEFAULT_ZC_MIN_LEN	512
+/* Bytes one stop may copy to freeze lent pages (zc-freeze-budget, KiB). */
+#define VHOSTZC_DEFAULT_FREEZE_KB	(256 * 1024)
 /* Per-queue lending cap when none is given: this share of the ring. */
 #define VHOSTZC_DEFAULT_LEND_SHIFT	1
 
@@ -47,6 +49,7 @@ struct vhostzc_zc_params {
 	uint32_t min_len;	/* shorter payloads are copied */
 	uint32_t max_lent;	/* 0: derived from the ring size */
 	bool head;		/* zc-head: host-owned head + guest segments */
+	uint64_t freeze_budget;	/* bytes a stop may copy to freeze pages */
 };
 
 /*
@@ -77,6 +80,7 @@ struct vhostzc_rxq_stats {
 	uint64_t copy[VHOSTZC_COPY_NR];	/* copied, by reason */
 	uint64_t reclaimed_at_stop;	/* returned while still lent, at stop */
 	uint64_t snapshot_failed;	/* ... without a private copy of its pages */
+	uint64_t freeze_over_budget;	/* ... of those, past the freeze budget */
 	uint64_t nombuf;
 	uint64_t logged;	/* used entries written to the dirty log */
 };
@@ -175,7 +179,8 @@ struct vhostzc_internal {
 uint16_t vhostzc_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t vhostzc_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n);
 void vhostzc_rxq_reclaim_and_publish(struct vhostzc_rxq *q);
-void vhostzc_rxq_return_lent(struct vhostzc_rxq *q);
+void vhostzc_rxqs_return_lent(struct vhostzc_rxq *const *qs, uint16_t n,
+			      uint64_t budget);
 void vhostzc_rxq_zc_mode(struct vhostzc_rxq *q);
 
 /* vhostzc_vhost.c: vhost-user control */

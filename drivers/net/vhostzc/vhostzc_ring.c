@@ -41,121 +41,136 @@ vzc_ring_need_notify(struct vzc_vring *vr)
 		VZC_AVAIL_F_NO_INTERRUPT) == 0;
 }
 
-/* Append [gpa, gpa + len) to c, split at memory region boundaries. */
+/*
+ * Move the rest of the descriptor in hand into iov[], split at memory
+ * region boundaries: VZC_WALK_MORE when iov[] fills up first.
+ */
 static enum vzc_walk_err
-chain_add(struct vzc_chain *c, const struct vzc_mem_view *mem, uint64_t gpa,
-	  uint32_t len)
+walk_take(struct vzc_chain *c, const struct vzc_mem_view *mem)
 {
-	uint64_t left = len;
+	struct vzc_walk_pos *w = &c->pos;
 
-	if (len == 0)
-		return VZC_WALK_BAD_LEN;
-	if ((uint64_t)c->total + len > VZC_MAX_PKT_LEN)
-		return VZC_WALK_BAD_LEN;
-
-	while (left != 0) {
+	while (w->left != 0) {
 		uint64_t contig;
-		uint8_t *hva = vzc_gpa_to_hva(mem, gpa, left, &contig);
+		uint8_t *hva;
 
+		if (c->niov == VZC_MAX_IOV)
+			return VZC_WALK_MORE;
+		hva = vzc_gpa_to_hva(mem, w->gpa, w->left, &contig);
 		if (hva == NULL)
 			return VZC_WALK_BAD_ADDR;
-		if (c->niov == VZC_MAX_IOV)
-			return VZC_WALK_TOO_MANY;
 		c->iov[c->niov].base = hva;
 		c->iov[c->niov].len = (uint32_t)contig;
 		c->niov++;
-		gpa += contig;
-		left -= contig;
+		w->gpa += contig;
+		w->left -= (uint32_t)contig;
 	}
-	c->total += len;
 	return VZC_WALK_OK;
 }
 
 /*
- * Walk an indirect table. The table must be host-contiguous; it is read
- * with plain loads since the driver wrote it before publishing the head.
+ * Switch the walk to the indirect table d names (d is a private copy:
+ * the guest cannot change it between checks). The table must be
+ * host-contiguous and, like any chain, no longer than the ring.
  */
 static enum vzc_walk_err
-walk_indirect(const struct vzc_mem_view *mem, const struct vzc_desc *d,
-	      struct vzc_chain *c)
+walk_enter_indirect(struct vzc_walk_pos *w, const struct vzc_mem_view *mem,
+		    const struct vzc_desc *d)
 {
-	/* d is a private copy: the guest cannot change it between checks. */
 	const struct vzc_desc *table;
 	uint64_t contig;
-	uint32_t n, i, steps;
 
-	if ((d->flags & VZC_DESC_F_NEXT) != 0)
+	/* Only as the chain's one descriptor, and not nested. */
+	if (w->indirect || w->steps != 1 || (d->flags & VZC_DESC_F_NEXT) != 0)
 		return VZC_WALK_BAD_FLAGS;
-	if (d->len == 0 || d->len % sizeof(struct vzc_desc) != 0)
-		return VZC_WALK_BAD_LEN;
-	n = d->len / sizeof(struct vzc_desc);
-	if (n > VZC_INDIRECT_MAX)
+	if (d->len == 0 || d->len % sizeof(struct vzc_desc) != 0 ||
+	    d->len / sizeof(struct vzc_desc) > VZC_RING_MAX_SIZE)
 		return VZC_WALK_BAD_LEN;
 	table = (const struct vzc_desc *)vzc_gpa_to_hva(mem, d->addr, d->len,
 							&contig);
 	if (table == NULL || contig != d->len)
 		return VZC_WALK_BAD_ADDR;
+	w->table = table;
+	w->n = d->len / sizeof(struct vzc_desc);
+	w->idx = 0;
+	w->steps = 0;
+	w->indirect = true;
+	return VZC_WALK_OK;
+}
 
-	i = 0;
-	for (steps = 0; steps < n; steps++) {
-		/* One snapshot per entry: check and use the same values. */
-		const struct vzc_desc e = table[i];
-		uint16_t flags = e.flags;
-		enum vzc_walk_err err;
+/*
+ * The walk proper, from wherever c->pos stands. At most one read of each
+ * table entry, at most n entries per table: a cycle ends as VZC_WALK_LOOP.
+ */
+static enum vzc_walk_err
+walk_run(struct vzc_chain *c, const struct vzc_mem_view *mem)
+{
+	struct vzc_walk_pos *w = &c->pos;
+	enum vzc_walk_err err;
 
-		/* Nested indirect and device-writable buffers are invalid. */
-		if ((flags & (VZC_DESC_F_INDIRECT | VZC_DESC_F_WRITE)) != 0)
-			return VZC_WALK_BAD_FLAGS;
-		err = chain_add(c, mem, e.addr, e.len);
+	for (;;) {
+		struct vzc_desc d;
+
+		err = walk_take(c, mem);
 		if (err != VZC_WALK_OK)
 			return err;
-		if ((flags & VZC_DESC_F_NEXT) == 0)
-			return VZC_WALK_OK;
-		i = e.next;
-		if (i >= n)
-			return VZC_WALK_BAD_INDEX;
+		if (w->steps != 0) {
+			if (w->last)
+				return VZC_WALK_OK;
+			if (w->next >= w->n)
+				return VZC_WALK_BAD_INDEX;
+			w->idx = w->next;
+		}
+		if (w->steps == w->n)
+			return VZC_WALK_LOOP;
+		/* One snapshot per entry: check and use the same values. */
+		d = w->table[w->idx];
+		w->steps++;
+		if ((d.flags & VZC_DESC_F_WRITE) != 0)
+			return VZC_WALK_BAD_FLAGS;
+		if ((d.flags & VZC_DESC_F_INDIRECT) != 0) {
+			err = walk_enter_indirect(w, mem, &d);
+			if (err != VZC_WALK_OK)
+				return err;
+			continue;
+		}
+		if (d.len == 0 || (uint64_t)c->total + d.len > VZC_MAX_PKT_LEN)
+			return VZC_WALK_BAD_LEN;
+		c->total += d.len;
+		w->gpa = d.addr;
+		w->left = d.len;
+		w->last = (d.flags & VZC_DESC_F_NEXT) == 0;
+		w->next = d.next;
 	}
-	/* n steps and still a NEXT flag: the table has a cycle. */
-	return VZC_WALK_LOOP;
 }
 
 enum vzc_walk_err
 vzc_ring_walk(const struct vzc_vring *vr, const struct vzc_mem_view *mem,
 	      uint16_t head, struct vzc_chain *c)
 {
-	uint32_t steps;
-	uint16_t i = head;
-
 	c->head = head;
 	c->niov = 0;
 	c->total = 0;
+	c->off = 0;
 	if (head >= vr->size)
 		return VZC_WALK_BAD_INDEX;
+	c->pos = (struct vzc_walk_pos){
+		.table = vr->desc,
+		.n = vr->size,
+		.idx = head,
+	};
+	return walk_run(c, mem);
+}
 
-	for (steps = 0; steps < vr->size; steps++) {
-		/* One snapshot per entry: check and use the same values. */
-		const struct vzc_desc d = vr->desc[i];
-		uint16_t flags = d.flags;
-		enum vzc_walk_err err;
+enum vzc_walk_err
+vzc_ring_walk_next(const struct vzc_mem_view *mem, struct vzc_chain *c)
+{
+	uint16_t k;
 
-		if ((flags & VZC_DESC_F_WRITE) != 0)
-			return VZC_WALK_BAD_FLAGS;
-		if ((flags & VZC_DESC_F_INDIRECT) != 0) {
-			/* An indirect descriptor must be the only one. */
-			if (steps != 0)
-				return VZC_WALK_BAD_FLAGS;
-			return walk_indirect(mem, &d, c);
-		}
-		err = chain_add(c, mem, d.addr, d.len);
-		if (err != VZC_WALK_OK)
-			return err;
-		if ((flags & VZC_DESC_F_NEXT) == 0)
-			return VZC_WALK_OK;
-		i = d.next;
-		if (i >= vr->size)
-			return VZC_WALK_BAD_INDEX;
-	}
-	return VZC_WALK_LOOP;
+	for (k = 0; k < c->niov; k++)
+		c->off += c->iov[k].len;
+	c->niov = 0;
+	return walk_run(c, mem);
 }
 
 uint32_t

@@ -29,9 +29,11 @@
 
 /* Largest split ring the spec allows. */
 #define VZC_RING_MAX_SIZE	32768
-/* Largest indirect table we accept (Linux uses at most MAX_SKB_FRAGS + 2). */
-#define VZC_INDIRECT_MAX	1024
-/* Most host-contiguous pieces one packet may be made of. */
+/*
+ * Host-contiguous pieces one walk step hands out. A longer chain (virtio
+ * bounds a chain only by the ring size) is walked in steps of this many:
+ * vzc_ring_walk returns VZC_WALK_MORE and vzc_ring_walk_next goes on.
+ */
 #define VZC_MAX_IOV		64
 /* Largest packet accepted from a guest: 64 KiB GSO plus headers. */
 #define VZC_MAX_PKT_LEN		(128 * 1024)
@@ -93,11 +95,29 @@ struct vzc_iov {
 	uint32_t len;
 };
 
-/* One descriptor chain flattened into host pieces. */
+/* Where a walk stands: the table it reads and the descriptor in hand. */
+struct vzc_walk_pos {
+	const struct vzc_desc *table;	/* the ring's, or an indirect table */
+	uint32_t n;		/* entries in table */
+	uint32_t idx;		/* entry to read next */
+	uint32_t steps;		/* entries read from table: bounds cycles */
+	uint64_t gpa;		/* unsplit rest of the descriptor in hand */
+	uint32_t left;		/* its bytes not yet in iov[] */
+	bool indirect;		/* table is an indirect table */
+	bool last;		/* the descriptor in hand ends the chain */
+	uint16_t next;		/* else the entry that follows it */
+};
+
+/*
+ * One descriptor chain flattened into host pieces: all of it, or (after
+ * VZC_WALK_MORE) the next VZC_MAX_IOV pieces, which start `off` bytes in.
+ */
 struct vzc_chain {
 	uint16_t head;
 	uint16_t niov;
-	uint32_t total;
+	uint32_t total;		/* bytes of the descriptors walked so far */
+	uint32_t off;		/* chain offset of iov[0] */
+	struct vzc_walk_pos pos;
 	struct vzc_iov iov[VZC_MAX_IOV];
 };
 
@@ -109,7 +129,7 @@ enum vzc_walk_err {
 	VZC_WALK_BAD_ADDR,	/* not inside guest memory */
 	VZC_WALK_BAD_LEN,	/* zero length or packet too big */
 	VZC_WALK_BAD_FLAGS,	/* write-only buffer in a TX ring, bad indirect */
-	VZC_WALK_TOO_MANY,	/* more than VZC_MAX_IOV pieces */
+	VZC_WALK_MORE,		/* not an error: iov[] is full, the chain goes on */
 };
 
 bool vzc_ring_size_valid(uint32_t size);
@@ -209,12 +229,18 @@ bool vzc_ring_need_notify(struct vzc_vring *vr);
 
 /*
  * Walk the chain starting at head, resolving indirect tables, into c.
- * On error the chain must still be returned to the driver (if head is in
- * range) with length 0, and counted.
+ * VZC_WALK_MORE: c->iov[] holds the first VZC_MAX_IOV pieces and the
+ * chain goes on; vzc_ring_walk_next replaces them with the next ones
+ * until it returns VZC_WALK_OK (or an error). Each descriptor is read
+ * once, whatever the guest writes meanwhile. On error the chain must
+ * still be returned to the driver (if head is in range) with length 0,
+ * and counted.
  */
 enum vzc_walk_err vzc_ring_walk(const struct vzc_vring *vr,
 				const struct vzc_mem_view *mem, uint16_t head,
 				struct vzc_chain *c);
+enum vzc_walk_err vzc_ring_walk_next(const struct vzc_mem_view *mem,
+				     struct vzc_chain *c);
 
 /*
  * vzc_ring_walk with the common case inline: one direct descriptor (a
@@ -241,6 +267,7 @@ vzc_ring_walk_fast(const struct vzc_vring *vr, const struct vzc_mem_view *mem,
 			c->head = head;
 			c->niov = 1;
 			c->total = len;
+			c->off = 0;
 			c->iov[0].base = hva;
 			c->iov[0].len = len;
 			return VZC_WALK_OK;
@@ -250,8 +277,8 @@ vzc_ring_walk_fast(const struct vzc_vring *vr, const struct vzc_mem_view *mem,
 }
 
 /*
- * Copy len bytes starting at byte offset off of the chain into dst.
- * Returns the number of bytes copied (less than len if the chain is shorter).
+ * Copy len bytes starting at byte offset off of c->iov[] into dst.
+ * Returns the number of bytes copied (less than len if iov[] is shorter).
  */
 uint32_t vzc_chain_copy(const struct vzc_chain *c, uint32_t off, void *dst,
 			uint32_t len);

@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <sys/eventfd.h>
 
 #include <rte_branch_prediction.h>
@@ -148,63 +149,74 @@ vhostzc_rxq_reclaim_and_publish(struct vhostzc_rxq *q)
 }
 
 /*
- * Give the lent chain's bytes to the app for good: walk it again, through
- * the mapping its mbufs point into, and freeze the pages under it. A guest
- * that rewrote the descriptors of a chain it had queued only makes us
- * freeze other pages of its own; its packet's bytes are then its business.
- */
-static int
-rxq_snapshot_chain(struct vhostzc_rxq *q, struct vhostzc_slot *s)
-{
-	struct vhostzc_memgen *mg = q->lender->gens[s->gen].mg;
-	struct vzc_chain c;
-	uint16_t k;
-	int ret;
-
-	if (vzc_ring_walk(&q->vr, &mg->view, s->head, &c) != VZC_WALK_OK)
-		return -EINVAL;
-	for (k = 0; k < c.niov; k++) {
-		ret = vhostzc_memgen_snapshot(mg, c.iov[k].base, c.iov[k].len);
-		if (ret != 0)
-			return ret;
-	}
-	return 0;
-}
-
-/*
- * Stop policy (GET_VRING_BASE, RESET_OWNER): every chain still lent is
- * returned to the guest as used with length 0 now, so the ring base and
- * used ring we hand back account for every descriptor we took, and the
- * vhost-user thread never waits for the application. The pages under each
- * such chain are first frozen into private copies in our own mapping, so
- * the lent mbufs keep their bytes even when the guest reuses the buffers;
- * their late completions go to the orphaned lender and never reach a ring.
- * Control path, queue not ready.
+ * Stop policy (GET_VRING_BASE, RESET_OWNER): every chain still lent on
+ * queues qs[0..n) is returned to the guest as used with length 0 now, so
+ * the ring bases and used rings we hand back account for every
+ * descriptor we took, and the vhost-user thread never waits for the
+ * application. First the pages under those chains (recorded at lend
+ * time; guest descriptors are not read again) are frozen into private
+ * copies in our own mapping, each page once across all the queues, up to
+ * `budget` bytes, so the lent mbufs keep their bytes even when the guest
+ * reuses the buffers; late completions go to the orphaned lenders and
+ * never reach a ring. Control path; every queue of the device paused
+ * (they all read through the mappings being frozen).
  */
 void
-vhostzc_rxq_return_lent(struct vhostzc_rxq *q)
+vhostzc_rxqs_return_lent(struct vhostzc_rxq *const *qs, uint16_t n,
+			 uint64_t budget)
 {
-	struct vhostzc_lender *l = q->lender;
-	uint16_t old_used = q->vr.used_idx;
-	uint32_t i;
+	uint16_t old_used[VHOSTZC_MAX_QUEUES];
+	uint32_t unfrozen = 0, over = 0, lent = 0, i;
+	struct vhostzc_freeze *f;
+	uint16_t k;
 
-	if (l == NULL)
-		return;
-	rxq_reclaim(q);
-	for (i = 0; i < l->size && q->lent != 0; i++) {
-		struct vhostzc_slot *s = &l->slots[i];
-
-		if (s->state != VHOSTZC_SLOT_LENT)
-			continue;
-		if (rxq_snapshot_chain(q, s) != 0)
-			q->stats.snapshot_failed++;
-		/* The mbufs are still out: the slot waits for their free. */
-		s->state = VHOSTZC_SLOT_RETURNED;
-		vzc_ring_used_put(&q->vr, (uint16_t)i, 0);
-		q->lent--;
-		q->stats.reclaimed_at_stop++;
+	n = RTE_MIN(n, (uint16_t)VHOSTZC_MAX_QUEUES);
+	for (k = 0; k < n; k++) {
+		old_used[k] = qs[k]->vr.used_idx;
+		rxq_reclaim(qs[k]);
+		lent += qs[k]->lent;
 	}
-	rxq_publish(q, old_used);
+	if (lent == 0)
+		goto publish;
+	f = vhostzc_freeze_begin(budget);
+	for (k = 0; k < n; k++)
+		if (qs[k]->lender != NULL)
+			vhostzc_freeze_add(f, qs[k]->lender);
+	vhostzc_freeze_run(f);
+	vhostzc_freeze_end(f);
+	for (k = 0; k < n; k++) {
+		struct vhostzc_rxq *q = qs[k];
+		struct vhostzc_lender *l = q->lender;
+
+		for (i = 0; l != NULL && i < l->size && q->lent != 0; i++) {
+			struct vhostzc_slot *s = &l->slots[i];
+
+			if (s->state != VHOSTZC_SLOT_LENT)
+				continue;
+			if (s->freeze != VHOSTZC_FREEZE_FROZEN) {
+				q->stats.snapshot_failed++;
+				unfrozen++;
+			}
+			if (s->freeze == VHOSTZC_FREEZE_OVER_BUDGET) {
+				q->stats.freeze_over_budget++;
+				over++;
+			}
+			/* The mbufs are still out: the slot waits for their free. */
+			s->state = VHOSTZC_SLOT_RETURNED;
+			vzc_ring_used_put(&q->vr, (uint16_t)i, 0);
+			q->lent--;
+			q->stats.reclaimed_at_stop++;
+		}
+	}
+	if (unfrozen != 0)
+		VHOSTZC_LOG(WARNING, "port %u: %u of %u chains lent at the stop "
+			    "returned unfrozen (%u over the %" PRIu64 " KiB freeze "
+			    "budget): the application may see the guest's later "
+			    "writes in them", qs[0]->port_id, unfrozen, lent, over,
+			    budget >> 10);
+publish:
+	for (k = 0; k < n; k++)
+		rxq_publish(qs[k], old_used[k]);
 }
 
 /*
@@ -281,18 +293,86 @@ link_segs(struct rte_mbuf **mb, uint16_t nseg, uint32_t pkt_len, uint16_t port)
 	mb[0]->port = port;
 }
 
+/*
+ * Copy a chain too long for one walk step (err VZC_WALK_MORE) or whose
+ * payload needs more than VHOSTZC_MAX_SEGS mbufs: walked on while it is
+ * copied, one mbuf at a time. Legal, rare, never lent. NULL when out of
+ * mbufs, or with *bad set when the rest of the chain is malformed.
+ */
+static struct rte_mbuf *
+rxq_copy_long(struct vhostzc_rxq *q, struct vzc_chain *c, enum vzc_walk_err err,
+	      bool *bad)
+{
+	struct rte_mbuf *head = NULL, *m = NULL;
+	uint32_t skip = q->hdr_len, room = 0;
+	uint16_t k;
+
+	for (;;) {
+		for (k = 0; k < c->niov; k++) {
+			const uint8_t *src = c->iov[k].base;
+			uint32_t n = c->iov[k].len, x = RTE_MIN(skip, n);
+
+			src += x;
+			n -= x;
+			skip -= x;
+			while (n != 0) {
+				if (room == 0) {
+					struct rte_mbuf *nm;
+
+					if (head != NULL &&
+					    head->nb_segs == UINT16_MAX) {
+						*bad = true;
+						goto fail;
+					}
+					nm = rte_pktmbuf_alloc(q->mp);
+					if (nm == NULL)
+						goto fail;
+					if (head == NULL) {
+						head = nm;
+					} else {
+						m->next = nm;
+						head->nb_segs++;
+					}
+					m = nm;
+					room = q->data_room;
+				}
+				x = RTE_MIN(n, room);
+				rte_memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *,
+								   m->data_len),
+					   src, x);
+				m->data_len += x;
+				head->pkt_len += x;
+				room -= x;
+				src += x;
+				n -= x;
+			}
+		}
+		if (err == VZC_WALK_OK)
+			break;
+		err = vzc_ring_walk_next(&q->memv, c);
+		if (err != VZC_WALK_OK && err != VZC_WALK_MORE) {
+			*bad = true;
+			goto fail;
+		}
+	}
+	head->port = q->port_id;
+	q->stats.copied_pkts++;
+	return head;
+fail:
+	rte_pktmbuf_free(head);
+	return NULL;
+}
+
 /* Copy the payload into ordinary mbufs. NULL only when out of mbufs. */
 static struct rte_mbuf *
-rxq_copy(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
+rxq_copy(struct vhostzc_rxq *q, struct rx_stash *st, struct vzc_chain *c,
 	 uint32_t len, bool *bad)
 {
 	struct rte_mbuf *mb[VHOSTZC_MAX_SEGS];
 	uint32_t nseg = (len + q->data_room - 1) / q->data_room;
 
-	if (unlikely(nseg > VHOSTZC_MAX_SEGS)) {
-		*bad = true;
-		return NULL;
-	}
+	if (unlikely(nseg > VHOSTZC_MAX_SEGS))
+		return rxq_copy_long(q, c, VZC_WALK_OK, bad);
 	if (unlikely(stash_take(q, st, mb, nseg) != 0))
 		return NULL;
 	chain_to_mbufs(c, q->hdr_len, len, mb, q->data_room);
@@ -535,6 +615,7 @@ rx_chain(struct vhostzc_rxq *q, struct rx_stash *st, struct vzc_chain *c,
 	 uint32_t min_len, bool ring_low, struct rte_mbuf **out)
 {
 	enum vhostzc_copy_reason why;
+	enum vzc_walk_err err;
 	struct vzc_net_hdr h;
 	bool bad = false;
 	uint32_t len;
@@ -542,8 +623,15 @@ rx_chain(struct vhostzc_rxq *q, struct rx_stash *st, struct vzc_chain *c,
 	if (unlikely(q->lender != NULL &&
 		     q->lender->slots[c->head].state != VHOSTZC_SLOT_FREE))
 		return RX_HELD;
-	if (unlikely(vzc_ring_walk_fast(&q->vr, &q->memv, c->head, c) !=
-		     VZC_WALK_OK || c->total <= q->hdr_len))
+	err = vzc_ring_walk_fast(&q->vr, &q->memv, c->head, c);
+	if (unlikely(err == VZC_WALK_MORE)) {
+		/* More pieces than one walk step: copied as it is walked. */
+		read_net_hdr(c, &h);
+		why = VHOSTZC_COPY_LAYOUT;
+		*out = rxq_copy_long(q, c, err, &bad);
+		goto copied;
+	}
+	if (unlikely(err != VZC_WALK_OK || c->total <= q->hdr_len))
 		return RX_BAD;
 	len = c->total - q->hdr_len;
 	read_net_hdr(c, &h);
@@ -561,6 +649,7 @@ rx_chain(struct vhostzc_rxq *q, struct rx_stash *st, struct vzc_chain *c,
 		}
 	}
 	*out = rxq_copy(q, st, c, len, &bad);
+copied:
 	if (unlikely(*out == NULL))
 		return bad ? RX_BAD : RX_NOMBUF;
 	q->stats.copy[why]++;

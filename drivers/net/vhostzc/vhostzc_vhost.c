@@ -100,20 +100,17 @@ rxq_detach(struct vhostzc_rxq *q)
 }
 
 /*
- * The guest is stopping this ring (GET_VRING_BASE or RESET_OWNER): give
- * back everything, tell the library our indices so that the base it
- * reports is right, and end this ring incarnation. Runs whether or not the
- * queue is attached right now (a ring is often disabled before it is
- * stopped), through the library's current view of the ring.
+ * Point a stopping queue at the library's current view of its ring.
+ * False when there is nothing to stop (no ring incarnation) or the ring
+ * is gone: then the incarnation just ends.
  */
-static void
-rxq_stop(struct vhostzc_internal *in, struct vhostzc_rxq *q)
+static bool
+rxq_stop_prepare(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 {
 	struct rte_vhost_vring vring;
 
-	rxq_pause(q);
 	if (!q->shadow_valid)
-		return;
+		return false;
 	if (rte_vhost_get_vhost_vring(in->vid, q->vring_idx, &vring) == 0 &&
 	    vring.desc != NULL && vring.avail != NULL && vring.used != NULL &&
 	    vring.size == q->vr.size) {
@@ -121,12 +118,43 @@ rxq_stop(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 		q->vr.avail = (struct vzc_avail *)vring.avail;
 		q->vr.used = (struct vzc_used *)vring.used;
 		q->callfd = vring.callfd;
-		vhostzc_rxq_return_lent(q);
-		rte_vhost_set_vring_base(in->vid, q->vring_idx,
-					 q->vr.last_avail, q->vr.used_idx);
+		return true;
 	}
 	rxq_orphan_lender(q);
 	q->shadow_valid = false;
+	return false;
+}
+
+/*
+ * The guest is stopping the rings (GET_VRING_BASE or RESET_OWNER): give
+ * back everything on every queue, tell the library our indices so that
+ * the base it reports is right, and end each ring incarnation. Every
+ * queue is paused before any page is frozen: they all read through the
+ * same mappings. Runs whether or not a queue is attached right now (a
+ * ring is often disabled before it is stopped).
+ */
+static void
+device_stop_rings(struct vhostzc_internal *in)
+{
+	struct rte_eth_dev_data *data = in->eth_dev->data;
+	struct vhostzc_rxq *qs[VHOSTZC_MAX_QUEUES];
+	uint16_t i, n = 0;
+
+	vhostzc_queues_detach_all(in, false);
+	for (i = 0; i < data->nb_rx_queues && n < RTE_DIM(qs); i++) {
+		struct vhostzc_rxq *q = data->rx_queues[i];
+
+		if (q != NULL && rxq_stop_prepare(in, q))
+			qs[n++] = q;
+	}
+	vhostzc_rxqs_return_lent(qs, n, in->zc.freeze_budget);
+	for (i = 0; i < n; i++) {
+		rte_vhost_set_vring_base(in->vid, qs[i]->vring_idx,
+					 qs[i]->vr.last_avail,
+					 qs[i]->vr.used_idx);
+		rxq_orphan_lender(qs[i]);
+		qs[i]->shadow_valid = false;
+	}
 }
 
 /* One log line per attachment whose mapping or mode changed. */
@@ -392,8 +420,6 @@ vhostzc_pre_msg(int vid, void *msg)
 {
 	const struct vzc_vhost_user_hdr *h = msg;
 	struct vhostzc_internal *in;
-	struct rte_eth_dev_data *data;
-	uint16_t i;
 
 	if (msg_changes_nothing(h->request))
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
@@ -404,7 +430,6 @@ vhostzc_pre_msg(int vid, void *msg)
 	pthread_mutex_lock(&in->ctl);
 	VHOSTZC_LOG(DEBUG, "port %u: message %u (running %d paused %d)",
 		    in->port_id, h->request, in->running, in->paused);
-	data = in->eth_dev->data;
 	if (in->running && !in->paused) {
 		/*
 		 * The first GET_VRING_BASE of a running device makes the
@@ -413,11 +438,8 @@ vhostzc_pre_msg(int vid, void *msg)
 		 * so that every ring's base is right when it is asked for.
 		 */
 		if (h->request == VZC_VHOST_USER_GET_VRING_BASE ||
-		    h->request == VZC_VHOST_USER_RESET_OWNER) {
-			for (i = 0; i < data->nb_rx_queues; i++)
-				if (data->rx_queues[i] != NULL)
-					rxq_stop(in, data->rx_queues[i]);
-		}
+		    h->request == VZC_VHOST_USER_RESET_OWNER)
+			device_stop_rings(in);
 		vhostzc_queues_detach_all(in, false);
 		in->paused = true;
 	}

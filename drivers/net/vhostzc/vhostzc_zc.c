@@ -480,58 +480,298 @@ vhostzc_memgen_put(struct vhostzc_memgen *mg)
 }
 
 /*
- * Freeze [addr, addr + len) of our mapping: each page under it is replaced,
- * at the same address, by a private anonymous copy. Used when a ring stops
- * with chains still lent: the descriptors go back to the guest, which may
- * then reuse the buffers, while the app keeps reading the bytes it was
- * given. mremap swaps the page in one step under the mm lock, so a reader
- * on another lcore sees the old page or its identical copy, never a hole.
- * A write by the app between the copy and the swap would be lost; the app
- * should not write into the payload of a zero-copy packet (see the docs).
- *
- * DMA-mapped memory is never frozen (-EBUSY): the IOMMU keeps translating
- * the lent IOVAs to the guest's pages, and VFIO cannot switch them to the
- * copies atomically, so a freeze would make the CPU and a device read
- * different bytes. There the chain is returned unfrozen (counted).
- * With IOVA as PA the CPU view is frozen; a device that reads the lent
- * physical address after the stop reads the guest's page (doc/design.md).
- * Control path only. Returns 0 or -errno.
+ * Freeze one page of our mapping: replace it, at the same address, by a
+ * private anonymous copy. Used when a ring stops with chains still lent:
+ * the descriptors go back to the guest, which may then reuse the buffers,
+ * while the app keeps reading the bytes it was given. mremap swaps the
+ * page in one step under the mm lock, so a reader on another lcore sees
+ * the old page or its identical copy, never a hole. A write by the app
+ * between the copy and the swap would be lost; the app should not write
+ * into the payload of a zero-copy packet (see the docs).
  */
-int
-vhostzc_memgen_snapshot(struct vhostzc_memgen *mg, const uint8_t *addr,
-			uint32_t len)
+static int
+freeze_page(uintptr_t p, size_t pg)
+{
+	void *copy = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (copy == MAP_FAILED)
+		return -errno;
+	memcpy(copy, (void *)p, pg);
+	if (mremap(copy, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   (void *)p) == MAP_FAILED) {
+		int err = errno;
+
+		munmap(copy, pg);
+		return -err;
+	}
+	return 0;
+}
+
+enum freeze_page_state {
+	FREEZE_PAGE_NEW,
+	FREEZE_PAGE_CLAIMED,	/* counted for the chain being decided */
+	FREEZE_PAGE_FROZEN,
+	FREEZE_PAGE_DMA,	/* DMA-mapped: never frozen */
+	FREEZE_PAGE_FAILED,
+};
+
+struct freeze_page {
+	uintptr_t addr;
+	size_t size;
+	uint8_t state;	/* enum freeze_page_state */
+};
+
+/*
+ * DMA-mapped memory is never frozen: the IOMMU keeps translating the
+ * lent IOVAs to the guest's pages, and VFIO cannot switch them to the
+ * copies atomically, so a freeze would make the CPU and a device read
+ * different bytes. There the chain is returned unfrozen (counted). With
+ * IOVA as PA the CPU view is frozen; a device that reads the lent
+ * physical address after the stop reads the guest's page (doc/design.md).
+ */
+struct vhostzc_freeze {
+	uint64_t budget;	/* bytes still to copy */
+	bool nomem;		/* some chain could not be recorded */
+	uint32_t npages, pages_cap;
+	struct freeze_page *pages;
+	uint32_t nslots, slots_cap;
+	struct vhostzc_slot **slots;
+};
+
+struct vhostzc_freeze *
+vhostzc_freeze_begin(uint64_t budget)
+{
+	struct vhostzc_freeze *f = calloc(1, sizeof(*f));
+
+	if (f != NULL)
+		f->budget = budget;
+	return f;
+}
+
+/* Append to a growing array; false when out of memory. */
+static bool
+grow(void **arr, uint32_t *cap, uint32_t n, size_t elt)
+{
+	uint32_t ncap;
+	void *a;
+
+	if (n < *cap)
+		return true;
+	ncap = *cap != 0 ? *cap * 2 : 256;
+	a = realloc(*arr, (size_t)ncap * elt);
+	if (a == NULL)
+		return false;
+	*arr = a;
+	*cap = ncap;
+	return true;
+}
+
+static const struct vhostzc_map *
+map_of(const struct vhostzc_memgen *mg, const uint8_t *va)
 {
 	uint32_t i;
 
-	for (i = 0; i < mg->nregions; i++) {
-		const struct vhostzc_map *m = &mg->map[i];
-		size_t pg = m->page_size;
-		uintptr_t p, end;
+	for (i = 0; i < mg->nregions; i++)
+		if (va >= mg->map[i].base &&
+		    (size_t)(va - mg->map[i].base) < mg->map[i].len)
+			return &mg->map[i];
+	return NULL;
+}
 
-		if (addr < m->base || addr + len > m->base + m->len)
-			continue;
-		if (m->dma_mapped)
-			return -EBUSY;
-		p = RTE_ALIGN_FLOOR((uintptr_t)addr, pg);
-		end = RTE_ALIGN_CEIL((uintptr_t)addr + len, pg);
-		for (; p < end; p += pg) {
-			void *copy = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+/*
+ * Call fn on the start of every page under s's recorded ranges (a page two
+ * ranges share, more than once); stops at the first nonzero result.
+ */
+static int
+slot_each_page(struct vhostzc_freeze *f, const struct vhostzc_slot *s,
+	       int (*fn)(struct vhostzc_freeze *f, uintptr_t page,
+			 const struct vhostzc_map *m, void *arg), void *arg)
+{
+	const struct vhostzc_memgen *mg = s->lender->gens[s->gen].mg;
+	uint8_t r;
+	int ret;
 
-			if (copy == MAP_FAILED)
-				return -errno;
-			memcpy(copy, (void *)p, pg);
-			if (mremap(copy, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED,
-				   (void *)p) == MAP_FAILED) {
-				int err = errno;
+	for (r = 0; r < s->nrange; r++) {
+		const struct vhostzc_map *m = map_of(mg, s->rbase[r]);
+		uintptr_t p, end = (uintptr_t)s->rbase[r] + s->rlen[r];
 
-				munmap(copy, pg);
-				return -err;
-			}
+		if (m == NULL)
+			return -ENOENT;
+		for (p = RTE_ALIGN_FLOOR((uintptr_t)s->rbase[r], m->page_size);
+		     p < end; p += m->page_size) {
+			ret = fn(f, p, m, arg);
+			if (ret != 0)
+				return ret;
 		}
-		return 0;
 	}
-	return -EINVAL;
+	return 0;
+}
+
+static int
+page_record(struct vhostzc_freeze *f, uintptr_t page,
+	    const struct vhostzc_map *m, void *arg __rte_unused)
+{
+	if (!grow((void **)&f->pages, &f->pages_cap, f->npages,
+		  sizeof(*f->pages)))
+		return -ENOMEM;
+	f->pages[f->npages++] = (struct freeze_page){
+		.addr = page,
+		.size = m->page_size,
+		.state = m->dma_mapped ? FREEZE_PAGE_DMA : FREEZE_PAGE_NEW,
+	};
+	return 0;
+}
+
+/* Every chain lent from l now; the lender's owner is the caller. */
+void
+vhostzc_freeze_add(struct vhostzc_freeze *f, struct vhostzc_lender *l)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->size; i++) {
+		struct vhostzc_slot *s = &l->slots[i];
+
+		if (s->state != VHOSTZC_SLOT_LENT)
+			continue;
+		s->freeze = VHOSTZC_FREEZE_FAILED;
+		if (f == NULL || !grow((void **)&f->slots, &f->slots_cap,
+				       f->nslots, sizeof(*f->slots)) ||
+		    slot_each_page(f, s, page_record, NULL) != 0) {
+			if (f != NULL)
+				f->nomem = true;
+			continue;
+		}
+		f->slots[f->nslots++] = s;
+	}
+}
+
+static int
+page_cmp(const void *a, const void *b)
+{
+	const struct freeze_page *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* What one chain's decision does to each of its pages. */
+struct page_op {
+	void (*fn)(struct freeze_page *pg, void *arg);
+	void *arg;
+};
+
+static int
+page_apply(struct vhostzc_freeze *f, uintptr_t page,
+	   const struct vhostzc_map *m __rte_unused, void *arg)
+{
+	const struct page_op *op = arg;
+	struct freeze_page key = { .addr = page };
+	struct freeze_page *pg = bsearch(&key, f->pages, f->npages,
+					 sizeof(*f->pages), page_cmp);
+
+	if (pg == NULL)
+		return -ENOENT;
+	op->fn(pg, op->arg);
+	return 0;
+}
+
+static int
+slot_pages(struct vhostzc_freeze *f, const struct vhostzc_slot *s,
+	   void (*fn)(struct freeze_page *pg, void *arg), void *arg)
+{
+	struct page_op op = { fn, arg };
+
+	return slot_each_page(f, s, page_apply, &op);
+}
+
+struct claim {
+	uint64_t cost;
+	bool dma, failed;
+};
+
+static void
+page_claim(struct freeze_page *pg, void *arg)
+{
+	struct claim *c = arg;
+
+	if (pg->state == FREEZE_PAGE_NEW) {
+		pg->state = FREEZE_PAGE_CLAIMED;
+		c->cost += pg->size;
+	}
+	c->dma |= pg->state == FREEZE_PAGE_DMA;
+	c->failed |= pg->state == FREEZE_PAGE_FAILED;
+}
+
+static void
+page_unclaim(struct freeze_page *pg, void *arg __rte_unused)
+{
+	if (pg->state == FREEZE_PAGE_CLAIMED)
+		pg->state = FREEZE_PAGE_NEW;
+}
+
+static void
+page_freeze(struct freeze_page *pg, void *arg)
+{
+	bool *ok = arg;
+
+	if (pg->state == FREEZE_PAGE_CLAIMED)
+		pg->state = freeze_page(pg->addr, pg->size) == 0 ?
+			FREEZE_PAGE_FROZEN : FREEZE_PAGE_FAILED;
+	*ok &= pg->state == FREEZE_PAGE_FROZEN;
+}
+
+/*
+ * Decide every recorded chain, in lending-slot order: all of its pages
+ * frozen (those not frozen yet for an earlier chain cost budget), or none
+ * and why. A chain whose new pages exceed what is left of the budget is
+ * returned unfrozen; smaller later ones may still fit.
+ */
+void
+vhostzc_freeze_run(struct vhostzc_freeze *f)
+{
+	uint32_t i, j;
+
+	if (f == NULL || f->nslots == 0)
+		return;
+	/* Sort and merge: one entry per page across chains and queues. */
+	qsort(f->pages, f->npages, sizeof(*f->pages), page_cmp);
+	for (i = 0, j = 0; i < f->npages; i++) {
+		if (j != 0 && f->pages[j - 1].addr == f->pages[i].addr)
+			continue;
+		f->pages[j++] = f->pages[i];
+	}
+	f->npages = j;
+	for (i = 0; i < f->nslots; i++) {
+		struct vhostzc_slot *s = f->slots[i];
+		struct claim c = { 0 };
+		bool ok = true;
+
+		if (slot_pages(f, s, page_claim, &c) != 0 || c.failed) {
+			slot_pages(f, s, page_unclaim, NULL);
+			s->freeze = VHOSTZC_FREEZE_FAILED;
+		} else if (c.dma) {
+			slot_pages(f, s, page_unclaim, NULL);
+			s->freeze = VHOSTZC_FREEZE_DMA;
+		} else if (c.cost > f->budget) {
+			slot_pages(f, s, page_unclaim, NULL);
+			s->freeze = VHOSTZC_FREEZE_OVER_BUDGET;
+		} else {
+			f->budget -= c.cost;
+			slot_pages(f, s, page_freeze, &ok);
+			s->freeze = ok ? VHOSTZC_FREEZE_FROZEN :
+				VHOSTZC_FREEZE_FAILED;
+		}
+	}
+}
+
+void
+vhostzc_freeze_end(struct vhostzc_freeze *f)
+{
+	if (f == NULL)
+		return;
+	free(f->pages);
+	free(f->slots);
+	free(f);
 }
 
 struct vhostzc_lender *
@@ -633,6 +873,7 @@ vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 	bool cut_by_iova = false;
 	int gen = lender_gen(l, mg);
 	uint16_t k, n = 0;
+	uint8_t nr = 0;
 
 	if (unlikely(gen < 0))
 		return VHOSTZC_LEND_NO_GEN;
@@ -648,6 +889,16 @@ vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 		left = RTE_MIN(left - skip, len);
 		skip = 0;
 		len -= left;
+		/* The host range this piece adds to, or starts. */
+		if (nr != 0 && p->rbase[nr - 1] + p->rlen[nr - 1] == base) {
+			p->rlen[nr - 1] += left;
+		} else {
+			if (unlikely(nr == VHOSTZC_SLOT_RANGES))
+				return VHOSTZC_LEND_LAYOUT;
+			p->rbase[nr] = base;
+			p->rlen[nr] = left;
+			nr++;
+		}
 		while (left != 0) {
 			uint32_t want = RTE_MIN(left, seg_max), contig;
 			rte_iova_t iova = vhostzc_memgen_iova(mg, base, want,
@@ -671,6 +922,7 @@ vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 		return VHOSTZC_LEND_LAYOUT;	/* pieces shorter than len */
 	p->gen = (uint8_t)gen;
 	p->nseg = n;
+	p->nrange = nr;
 	return VHOSTZC_LEND_OK;
 }
 

@@ -81,8 +81,25 @@ enum vhostzc_slot_state {
 	VHOSTZC_SLOT_RETURNED,	/* mbufs out, descriptor returned at a stop */
 };
 
-/* Per-descriptor-head lending state; one cache line each to keep frees on
- * different lcores from sharing lines. Only the owner touches gen/state.
+/*
+ * Host ranges one lent chain may span (after merging adjacent segments):
+ * recorded at lend time, so that a stop freezes exactly those pages
+ * without reading guest descriptors again. More scattered chains are
+ * copied (VHOSTZC_LEND_LAYOUT).
+ */
+#define VHOSTZC_SLOT_RANGES	4
+
+/* What a stop did to the pages under one lent chain. */
+enum vhostzc_freeze_result {
+	VHOSTZC_FREEZE_FROZEN = 0,	/* every page a private copy */
+	VHOSTZC_FREEZE_DMA,		/* DMA-mapped memory: never frozen */
+	VHOSTZC_FREEZE_OVER_BUDGET,	/* past the stop's freeze budget */
+	VHOSTZC_FREEZE_FAILED,		/* out of memory, or mremap failed */
+};
+
+/* Per-descriptor-head lending state; cache-line aligned to keep frees on
+ * different lcores from sharing lines. Only the owner touches the fields
+ * after head.
  */
 struct vhostzc_slot {
 	struct rte_mbuf_ext_shared_info shinfo;
@@ -90,6 +107,10 @@ struct vhostzc_slot {
 	uint16_t head;			/* fixed at creation */
 	uint8_t gen;			/* index into lender->gens */
 	uint8_t state;			/* enum vhostzc_slot_state */
+	uint8_t nrange;
+	uint8_t freeze;			/* enum vhostzc_freeze_result */
+	uint32_t rlen[VHOSTZC_SLOT_RANGES];
+	uint8_t *rbase[VHOSTZC_SLOT_RANGES];	/* in gens[gen]'s mapping */
 } __rte_cache_aligned;
 
 /* Memory generations one lender has chains out in, at most this many. */
@@ -148,10 +169,13 @@ enum vhostzc_lend_verdict {
 	VHOSTZC_LEND_IOVA_SPLIT,	/* IOVA-discontiguous, one segment allowed */
 };
 
-/* The extbuf segments one lent chain becomes. */
+/* The extbuf segments one lent chain becomes, and the ranges they cover. */
 struct vhostzc_lend_plan {
 	uint8_t gen;
+	uint8_t nrange;
 	uint16_t nseg;
+	uint32_t rlen[VHOSTZC_SLOT_RANGES];
+	uint8_t *rbase[VHOSTZC_SLOT_RANGES];
 	struct {
 		uint8_t *base;
 		rte_iova_t iova;
@@ -169,8 +193,6 @@ void vhostzc_memgen_set_iova(struct vhostzc_memgen *mg,
 			     enum vhostzc_iova_mode mode,
 			     vhostzc_virt2phys_t virt2phys, void *arg);
 void vhostzc_memgen_put(struct vhostzc_memgen *mg);
-int vhostzc_memgen_snapshot(struct vhostzc_memgen *mg, const uint8_t *addr,
-			    uint32_t len);
 uint32_t vhostzc_memgen_count(void);
 const char *vhostzc_iova_mode_name(enum vhostzc_iova_mode mode);
 /* Any lcore: the IOVA of [va, va + len) and how much of it is contiguous. */
@@ -195,10 +217,24 @@ void vhostzc_zc_free_cb(void *addr, void *opaque);	/* any lcore */
 uint32_t vhostzc_lender_count(void);
 
 /*
+ * Freezing at a stop (control path, queues paused): every chain lent
+ * from the lenders added gets a private copy of the pages under it, each
+ * page copied once however many chains or queues share it, until the
+ * byte budget is spent; vhostzc_freeze_run leaves the verdict in each
+ * lent slot's `freeze`. Then the chains can go back to the guest.
+ */
+struct vhostzc_freeze;
+struct vhostzc_freeze *vhostzc_freeze_begin(uint64_t budget);
+void vhostzc_freeze_add(struct vhostzc_freeze *f, struct vhostzc_lender *l);
+void vhostzc_freeze_run(struct vhostzc_freeze *f);
+void vhostzc_freeze_end(struct vhostzc_freeze *f);
+
+/*
  * Plan the lending of `len` bytes of the pieces iov[0..niov), starting
  * `skip` bytes in, from mapping mg: into at most max_segs extbuf
  * segments, split at VHOSTZC_EXT_SEG_MAX and wherever the IOVA is not
- * contiguous. Nothing is changed but the lender's current generation.
+ * contiguous, over at most VHOSTZC_SLOT_RANGES host ranges. Nothing is
+ * changed but the lender's current generation.
  */
 enum vhostzc_lend_verdict
 vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
@@ -225,6 +261,11 @@ vhostzc_lend(struct vhostzc_lender *l, uint16_t head,
 		mb[i]->data_len = p->seg[i].len;
 	}
 	rte_mbuf_ext_refcnt_set(&s->shinfo, p->nseg);
+	for (i = 0; i < p->nrange; i++) {
+		s->rbase[i] = p->rbase[i];
+		s->rlen[i] = p->rlen[i];
+	}
+	s->nrange = p->nrange;
 	s->gen = p->gen;
 	s->state = VHOSTZC_SLOT_LENT;
 	l->gens[p->gen].lent++;
