@@ -14,6 +14,9 @@
  * full again once it stops), all mempools full.
  */
 
+/* rte_pktmbuf_pool_create_extbuf is experimental on 22.11. */
+#define ALLOW_EXPERIMENTAL_API
+
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_memory.h>
 #include <rte_vhost.h>
@@ -370,6 +374,63 @@ main(int argc, char **argv)
 		      st.opackets == RTE_DIM(cases) * PER_SIZE + 64 &&
 		      st.ierrors == 0, "port stats: in %" PRIu64 " out %" PRIu64,
 		      st.ipackets, st.opackets);
+	}
+
+	/* Counters start again at a reset; the datapath's own are untouched. */
+	{
+		struct rte_eth_stats st;
+
+		CHECK(rte_eth_stats_reset(be_port) == 0 &&
+		      rte_eth_xstats_reset(be_port) == 0, "stats reset");
+		CHECK(transfer(peer_port, peer_tx_pool, be_port, 64, 64, 100, 0) ==
+		      100, "64 B x 100 after the reset");
+		rte_eth_stats_get(be_port, &st);
+		CHECK(st.ipackets == 100 && st.ibytes == 6400 &&
+		      xstat("rx_copied_packets") == 100,
+		      "counted from the reset: %" PRIu64, st.ipackets);
+	}
+	/*
+	 * The queue set up again, on a mempool with pinned external buffers
+	 * (testpmd --mp-alloc=xbuf), while the front-end runs: the new queue
+	 * starts where the old one stopped (no descriptor taken or returned
+	 * twice), and copies: such mbufs cannot be lent.
+	 */
+	{
+		struct rte_pktmbuf_extmem ext = {
+			.elt_size = RTE_MBUF_DEFAULT_BUF_SIZE,
+			.buf_len = 4096 * RTE_MBUF_DEFAULT_BUF_SIZE,
+		};
+		struct rte_mempool *xp = NULL;
+		uint64_t zc0 = xstat("rx_zc_packets");
+
+		ext.buf_ptr = rte_malloc("xbuf", ext.buf_len, 4096);
+		if (ext.buf_ptr != NULL) {
+			ext.buf_iova = rte_malloc_virt2iova(ext.buf_ptr);
+			xp = rte_pktmbuf_pool_create_extbuf("be_rx_xbuf", 4095, 0, 0,
+				ext.elt_size, SOCKET_ID_ANY, &ext, 1);
+		}
+		CHECK(xp != NULL, "pinned-extbuf pool");
+		CHECK(xp != NULL && rte_eth_dev_stop(be_port) == 0 &&
+		      rte_eth_rx_queue_setup(be_port, 0, RING, SOCKET_ID_ANY, NULL,
+					     xp) == 0 &&
+		      rte_eth_dev_start(be_port) == 0, "queue set up on it");
+		CHECK(transfer(peer_port, peer_tx_pool, be_port, 1518, 1518,
+			       PER_SIZE, 0) == PER_SIZE,
+		      "1518 B x %u intact after the re-setup", PER_SIZE);
+		rte_eth_rx_burst(be_port, 0, NULL, 0);
+		CHECK(xstat("rx_zc_packets") == zc0 && xstat("rx_bad_desc") == 0,
+		      "copied, not lent: %" PRIu64, xstat("rx_zc_packets") - zc0);
+		CHECK(xp != NULL && rte_mempool_full(xp), "xbuf pool full");
+		/* Back on the first pool for what follows. */
+		CHECK(rte_eth_dev_stop(be_port) == 0 &&
+		      rte_eth_rx_queue_setup(be_port, 0, RING, SOCKET_ID_ANY, NULL,
+					     be_rx_pool) == 0 &&
+		      rte_eth_dev_start(be_port) == 0, "queue back on be_rx");
+		CHECK(transfer(peer_port, peer_tx_pool, be_port, 1518, 1518,
+			       PER_SIZE, 0) == PER_SIZE, "and lending again");
+		rte_eth_rx_burst(be_port, 0, NULL, 0);
+		rte_mempool_free(xp);
+		rte_free(ext.buf_ptr);
 	}
 
 	/* virtio's stop reclaims every TX buffer whose descriptor is back. */

@@ -276,18 +276,30 @@ rxq_free(struct vhostzc_rxq *q)
 	rte_free(q);
 }
 
+/* in->ctl held. */
 static void
-vhostzc_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+rxq_release(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct vhostzc_rxq *q = dev->data->rx_queues[qid];
 
 	if (q == NULL)
 		return;
+	vhostzc_rxq_release_ring(dev->data->dev_private, q);
 	dev->data->rx_queues[qid] = NULL;
 	/* The same-index transmit queue does its housekeeping no more. */
 	if (qid < dev->data->nb_tx_queues && dev->data->tx_queues[qid] != NULL)
 		((struct vhostzc_txq *)dev->data->tx_queues[qid])->rxq = NULL;
 	rxq_free(q);
+}
+
+static void
+vhostzc_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+
+	pthread_mutex_lock(&in->ctl);
+	rxq_release(dev, qid);
+	pthread_mutex_unlock(&in->ctl);
 }
 
 static void
@@ -312,7 +324,7 @@ vhostzc_dev_close(struct rte_eth_dev *dev)
 
 	pthread_mutex_lock(&in->ctl);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
-		vhostzc_rx_queue_release(dev, i);
+		rxq_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		vhostzc_tx_queue_release(dev, i);
 	if (in->mem != NULL) {
@@ -345,7 +357,7 @@ vhostzc_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&in->ctl);
-	vhostzc_rx_queue_release(dev, qid);
+	rxq_release(dev, qid);
 	q = rte_zmalloc_socket("vhostzc_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE,
 			       socket);
 	if (q == NULL) {
@@ -354,6 +366,19 @@ vhostzc_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 	}
 	rte_spinlock_init(&q->lock);
 	q->mp = mp;
+	/*
+	 * An mbuf of a pool with pinned external buffers cannot be attached
+	 * to guest memory: its detach path (22.11 and later) skips the
+	 * extbuf free callback, so the descriptor would never go back and
+	 * the mbuf would return to its pool pointing into the guest. Such
+	 * queues copy.
+	 */
+	q->pinned_pool = (rte_pktmbuf_priv_flags(mp) &
+			  RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) != 0;
+	if (q->pinned_pool && in->zc.enabled)
+		VHOSTZC_LOG(NOTICE, "port %u rxq %u: mempool %s has pinned "
+			    "external buffers: zero-copy off on this queue",
+			    in->port_id, qid, mp->name);
 	q->data_room = room - RTE_PKTMBUF_HEADROOM;
 	q->internal = in;
 	q->port_id = dev->data->port_id;
@@ -432,6 +457,36 @@ vhostzc_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
 	return rte_eth_linkstatus_set(dev, &link);
 }
 
+/*
+ * Queue counters are written by the datapath alone, never reset under
+ * it (a reset racing `+=` on another lcore would be lost): a reset takes
+ * a baseline, and every reader shows the count since. One relaxed 64-bit
+ * load per counter: each value is whole, the set need not be coherent.
+ */
+static inline uint64_t
+counter(const void *stats, const void *base, size_t off)
+{
+	return __atomic_load_n((const uint64_t *)((const uint8_t *)stats + off),
+			       __ATOMIC_RELAXED) -
+		*(const uint64_t *)((const uint8_t *)base + off);
+}
+
+#define RXQ_COUNT(q, field) counter(&(q)->stats, &(q)->stats_base, \
+	offsetof(struct vhostzc_rxq_stats, field))
+#define TXQ_COUNT(q, field) counter(&(q)->stats, &(q)->stats_base, \
+	offsetof(struct vhostzc_txq_stats, field))
+
+static void
+counters_baseline(void *base, const void *stats, size_t size)
+{
+	size_t off;
+
+	for (off = 0; off + sizeof(uint64_t) <= size; off += sizeof(uint64_t))
+		*(uint64_t *)((uint8_t *)base + off) = __atomic_load_n(
+			(const uint64_t *)((const uint8_t *)stats + off),
+			__ATOMIC_RELAXED);
+}
+
 static int
 vhostzc_stats_get(VZC_STATS_GET_ARGS)
 {
@@ -439,30 +494,37 @@ vhostzc_stats_get(VZC_STATS_GET_ARGS)
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		const struct vhostzc_rxq *q = dev->data->rx_queues[i];
+		uint64_t pkts, bytes, bad;
 
 		if (q == NULL)
 			continue;
-		stats->ipackets += q->stats.pkts;
-		stats->ibytes += q->stats.bytes;
-		stats->ierrors += q->stats.bad_desc;
-		stats->rx_nombuf += q->stats.nombuf;
+		pkts = RXQ_COUNT(q, pkts);
+		bytes = RXQ_COUNT(q, bytes);
+		bad = RXQ_COUNT(q, bad_desc);
+		stats->ipackets += pkts;
+		stats->ibytes += bytes;
+		stats->ierrors += bad;
+		stats->rx_nombuf += RXQ_COUNT(q, nombuf);
 		if (VZC_QSTATS != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			VZC_QSTATS->q_ipackets[i] += q->stats.pkts;
-			VZC_QSTATS->q_ibytes[i] += q->stats.bytes;
-			VZC_QSTATS->q_errors[i] += q->stats.bad_desc;
+			VZC_QSTATS->q_ipackets[i] += pkts;
+			VZC_QSTATS->q_ibytes[i] += bytes;
+			VZC_QSTATS->q_errors[i] += bad;
 		}
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		const struct vhostzc_txq *q = dev->data->tx_queues[i];
+		uint64_t pkts, bytes;
 
 		if (q == NULL)
 			continue;
-		stats->opackets += q->stats.pkts;
-		stats->obytes += q->stats.bytes;
-		stats->oerrors += q->stats.errors;
+		pkts = TXQ_COUNT(q, pkts);
+		bytes = TXQ_COUNT(q, bytes);
+		stats->opackets += pkts;
+		stats->obytes += bytes;
+		stats->oerrors += TXQ_COUNT(q, errors);
 		if (VZC_QSTATS != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			VZC_QSTATS->q_opackets[i] += q->stats.pkts;
-			VZC_QSTATS->q_obytes[i] += q->stats.bytes;
+			VZC_QSTATS->q_opackets[i] += pkts;
+			VZC_QSTATS->q_obytes[i] += bytes;
 		}
 	}
 	return 0;
@@ -473,17 +535,21 @@ vhostzc_stats_reset(struct rte_eth_dev *dev)
 {
 	uint16_t i;
 
+	RTE_BUILD_BUG_ON(sizeof(struct vhostzc_rxq_stats) % sizeof(uint64_t));
+	RTE_BUILD_BUG_ON(sizeof(struct vhostzc_txq_stats) % sizeof(uint64_t));
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct vhostzc_rxq *q = dev->data->rx_queues[i];
 
 		if (q != NULL)
-			memset(&q->stats, 0, sizeof(q->stats));
+			counters_baseline(&q->stats_base, &q->stats,
+					  sizeof(q->stats));
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct vhostzc_txq *q = dev->data->tx_queues[i];
 
 		if (q != NULL)
-			memset(&q->stats, 0, sizeof(q->stats));
+			counters_baseline(&q->stats_base, &q->stats,
+					  sizeof(q->stats));
 	}
 	return 0;
 }
@@ -558,7 +624,7 @@ rx_xstat_value(const struct vhostzc_rxq *q, const struct vhostzc_xstat *x)
 	case VHOSTZC_XS_BROKEN:
 		return q->ready && q->ring_broken;
 	default:
-		return *(const uint64_t *)((const uint8_t *)&q->stats + x->off);
+		return counter(&q->stats, &q->stats_base, x->off);
 	}
 }
 

@@ -119,6 +119,7 @@ struct vhostzc_rxq {
 	bool sw_csum;
 	bool vlan_strip;
 	bool linear;		/* no RX scatter: one segment per packet */
+	bool pinned_pool;	/* mp has pinned extbufs: never lend */
 	int callfd;
 	int vid;
 	uint16_t vring_idx;
@@ -127,7 +128,9 @@ struct vhostzc_rxq {
 	uint32_t data_room;	/* mbuf data room past the headroom */
 	struct rte_mempool *mp;
 	struct vhostzc_internal *internal;
-	struct vhostzc_rxq_stats stats;
+	struct vhostzc_rxq_stats stats;	/* written by the datapath only */
+	/* Counts at the last stats_reset (control path): shown = stats - base. */
+	struct vhostzc_rxq_stats stats_base;
 } __rte_cache_aligned;
 
 struct vhostzc_txq_stats {
@@ -146,7 +149,8 @@ struct vhostzc_txq {
 	uint16_t vring_idx;
 	uint16_t queue_id;
 	struct vhostzc_internal *internal;
-	struct vhostzc_txq_stats stats;
+	struct vhostzc_txq_stats stats;	/* written by the datapath only */
+	struct vhostzc_txq_stats stats_base;	/* as for rx */
 } __rte_cache_aligned;
 
 /* Port-private data. */
@@ -190,5 +194,7 @@ void vhostzc_queues_sync(struct vhostzc_internal *in);
 void vhostzc_queues_detach_all(struct vhostzc_internal *in, bool stop);
 void vhostzc_txqs_update(struct vhostzc_internal *in);
 void vhostzc_txqs_quiesce(struct vhostzc_internal *in);
+void vhostzc_rxq_release_ring(struct vhostzc_internal *in,
+			      struct vhostzc_rxq *q);
 
 #endif /* VHOSTZC_H */

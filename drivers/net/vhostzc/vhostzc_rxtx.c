@@ -129,7 +129,8 @@ vhostzc_rxq_zc_mode(struct vhostzc_rxq *q)
 	q->zc = false;
 	q->lend_mode = VHOSTZC_IOVA_NONE;
 	q->zc_off_reason = VHOSTZC_COPY_OFF;
-	if (!q->internal->zc.enabled || q->lender == NULL || q->mem == NULL)
+	if (!q->internal->zc.enabled || q->lender == NULL || q->mem == NULL ||
+	    q->pinned_pool)
 		return;
 	if (q->mem->mode == VHOSTZC_IOVA_NONE) {
 		q->zc_off_reason = VHOSTZC_COPY_NO_IOVA;

@@ -126,12 +126,34 @@ rxq_stop_prepare(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 }
 
 /*
- * The guest is stopping the rings (GET_VRING_BASE or RESET_OWNER): give
- * back everything on every queue, tell the library our indices so that
- * the base it reports is right, and end each ring incarnation. Every
- * queue is paused before any page is frozen: they all read through the
- * same mappings. Runs whether or not a queue is attached right now (a
- * ring is often disabled before it is stopped).
+ * End the ring incarnations of queues qs[0..n) (all paused): give back
+ * everything lent, tell the library our indices so that the base it
+ * reports, or the next attachment starts from, is right.
+ */
+static void
+rxqs_end(struct vhostzc_internal *in, struct vhostzc_rxq **qs, uint16_t n)
+{
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (rxq_stop_prepare(in, qs[i]))
+			qs[k++] = qs[i];
+	vhostzc_rxqs_return_lent(qs, k, in->zc.freeze_budget);
+	for (i = 0; i < k; i++) {
+		rte_vhost_set_vring_base(in->vid, qs[i]->vring_idx,
+					 qs[i]->vr.last_avail,
+					 qs[i]->vr.used_idx);
+		rxq_orphan_lender(qs[i]);
+		qs[i]->shadow_valid = false;
+	}
+}
+
+/*
+ * The guest is stopping the rings (GET_VRING_BASE or RESET_OWNER): end
+ * every queue's ring incarnation. Every queue is paused before any page
+ * is frozen: they all read through the same mappings. Runs whether or not
+ * a queue is attached right now (a ring is often disabled before it is
+ * stopped).
  */
 static void
 device_stop_rings(struct vhostzc_internal *in)
@@ -141,20 +163,23 @@ device_stop_rings(struct vhostzc_internal *in)
 	uint16_t i, n = 0;
 
 	vhostzc_queues_detach_all(in, false);
-	for (i = 0; i < data->nb_rx_queues && n < RTE_DIM(qs); i++) {
-		struct vhostzc_rxq *q = data->rx_queues[i];
+	for (i = 0; i < data->nb_rx_queues && n < RTE_DIM(qs); i++)
+		if (data->rx_queues[i] != NULL)
+			qs[n++] = data->rx_queues[i];
+	rxqs_end(in, qs, n);
+}
 
-		if (q != NULL && rxq_stop_prepare(in, q))
-			qs[n++] = q;
-	}
-	vhostzc_rxqs_return_lent(qs, n, in->zc.freeze_budget);
-	for (i = 0; i < n; i++) {
-		rte_vhost_set_vring_base(in->vid, qs[i]->vring_idx,
-					 qs[i]->vr.last_avail,
-					 qs[i]->vr.used_idx);
-		rxq_orphan_lender(qs[i]);
-		qs[i]->shadow_valid = false;
-	}
+/*
+ * The application releases (or sets up again) a queue whose ring may be
+ * live: the next queue attached to that ring starts where this one
+ * stopped, with nothing lent. in->ctl held.
+ */
+void
+vhostzc_rxq_release_ring(struct vhostzc_internal *in, struct vhostzc_rxq *q)
+{
+	rxq_pause(q);
+	if (in->running)
+		rxqs_end(in, &q, 1);
 }
 
 /* One log line per attachment whose mapping or mode changed. */
@@ -181,6 +206,7 @@ rxq_log_zc_mode(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 	else
 		VHOSTZC_LOG(NOTICE, "port %u rxq %u: zero-copy unavailable (%s), copying",
 			    in->port_id, q->queue_id,
+			    q->pinned_pool ? "mempool with pinned external buffers" :
 			    mg == NULL ? "guest memory not mappable" :
 			    q->lender == NULL ? "out of memory" :
 			    mg->no_iova_why != NULL ? mg->no_iova_why :
