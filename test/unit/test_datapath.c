@@ -10,6 +10,8 @@
  */
 
 #include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,6 +25,7 @@
 #include <rte_ring.h>
 
 #include "vhostzc.h"
+#include "vhostzc_guard.h"
 #include "vzc_test.h"
 
 #define RING		256
@@ -624,6 +627,97 @@ test_freeze_budget(void)
 	free_rxq(q);
 }
 
+/*
+ * The SIGBUS guard: a read of guarded memory whose file shrank completes
+ * (zeros), the owner hears of it on the EAL interrupt thread; a SIGBUS
+ * anywhere else goes to the handler that was there before.
+ */
+static sigjmp_buf bus_jmp;
+static volatile sig_atomic_t prev_bus_hits;
+static volatile uint64_t fault_owner;
+static volatile uint32_t fault_count;
+
+static void
+prev_bus_handler(int sig __rte_unused)
+{
+	prev_bus_hits++;
+	siglongjmp(bus_jmp, 1);
+}
+
+static void
+test_fault_cb(uint64_t owner, uint32_t n)
+{
+	fault_owner = owner;
+	__atomic_add_fetch(&fault_count, n, __ATOMIC_RELEASE);
+}
+
+/* A 64 KiB shared mapping of a memfd that is then truncated to nothing. */
+static volatile uint8_t *
+shrunk_mapping(int *fd)
+{
+	uint8_t *p;
+
+	*fd = memfd_create("vzc_guard", 0);
+	if (*fd < 0 || ftruncate(*fd, 64 << 10) != 0)
+		return NULL;
+	p = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x5a, 64 << 10);
+	return p;
+}
+
+static void
+test_guard(void)
+{
+	struct sigaction sa = { .sa_handler = prev_bus_handler };
+	uint64_t faults0 = vhostzc_guard_faults();
+	volatile uint8_t *p, *q;
+	uint8_t v = 0xff;
+	int fd, fd2, h, i;
+
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(SIGBUS, &sa, NULL) == 0, "a handler before ours");
+	CHECK(vhostzc_guard_init(test_fault_cb) == 0, "guard installed");
+	p = shrunk_mapping(&fd);
+	h = p != NULL ? vhostzc_guard_add((const void *)p, 64 << 10, 42) : -1;
+	CHECK(h >= 0, "guarded");
+	if (h < 0)
+		return;
+	CHECK(ftruncate(fd, 0) == 0, "file shrunk under the mapping");
+	if (sigsetjmp(bus_jmp, 1) == 0)
+		v = p[8192];
+	CHECK(v == 0 && prev_bus_hits == 0 &&
+	      vhostzc_guard_faults() == faults0 + 1,
+	      "read completed as zeros: %u, %d earlier-handler hits", v,
+	      (int)prev_bus_hits);
+	for (i = 0; i < 1000 &&
+	     __atomic_load_n(&fault_count, __ATOMIC_ACQUIRE) == 0; i++)
+		usleep(1000);
+	CHECK(fault_count == 1 && fault_owner == 42,
+	      "owner told on the interrupt thread: %u x %" PRIu64,
+	      fault_count, fault_owner);
+	CHECK(p[0] == 0 && p[(64 << 10) - 1] == 0 && vhostzc_guard_faults() ==
+	      faults0 + 1, "the whole mapping is zeros now, no second fault");
+	vhostzc_guard_del(h);
+	munmap((void *)(uintptr_t)p, 64 << 10);
+	close(fd);
+
+	/* Not guarded: the earlier handler gets it. */
+	q = shrunk_mapping(&fd2);
+	CHECK(q != NULL && ftruncate(fd2, 0) == 0, "unguarded, shrunk");
+	if (q != NULL && sigsetjmp(bus_jmp, 1) == 0)
+		v = q[0];
+	CHECK(prev_bus_hits == 1 && vhostzc_guard_faults() == faults0 + 1,
+	      "chained to the earlier handler");
+	if (q != NULL)
+		munmap((void *)(uintptr_t)q, 64 << 10);
+	close(fd2);
+	CHECK(vhostzc_guard_add(NULL, 1, 1) == -EINVAL &&
+	      vhostzc_guard_add((const void *)&v, 1, 0) == -EINVAL,
+	      "bad ranges refused");
+}
+
 /* Frees on another lcore, concurrent with rx: every descriptor returns. */
 static struct rte_ring *hand_off;
 static volatile bool producer_done;
@@ -860,6 +954,7 @@ main(int argc, char **argv)
 	test_stop_dma_mapped();
 	test_long_chains();
 	test_freeze_budget();
+	test_guard();
 	test_iova(VHOSTZC_IOVA_VA, false);
 	test_iova(VHOSTZC_IOVA_VA, true);
 	test_iova(VHOSTZC_IOVA_PA, false);

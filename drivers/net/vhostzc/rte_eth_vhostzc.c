@@ -562,6 +562,8 @@ vhostzc_xstats_reset(struct rte_eth_dev *dev)
 	pthread_mutex_lock(&in->ctl);
 	in->connects = 0;
 	in->mem_updates = 0;
+	in->msg_refused = 0;
+	in->mem_faults = 0;
 	pthread_mutex_unlock(&in->ctl);
 	return vhostzc_stats_reset(dev);
 }
@@ -636,6 +638,8 @@ static const struct {
 	{ "vhost_connects", offsetof(struct vhostzc_internal, connects) },
 	{ "vhost_mem_table_updates",
 	  offsetof(struct vhostzc_internal, mem_updates) },
+	{ "vhost_msg_refused", offsetof(struct vhostzc_internal, msg_refused) },
+	{ "vhost_mem_faults", offsetof(struct vhostzc_internal, mem_faults) },
 };
 
 #define VHOSTZC_NB_PORT_XSTATS RTE_DIM(vhostzc_port_xstats)

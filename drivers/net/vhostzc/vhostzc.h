@@ -175,6 +175,13 @@ struct vhostzc_internal {
 	struct vhostzc_memgen *mem;
 	uint64_t mem_updates;	/* memory tables mapped (xstat) */
 	uint64_t connects;	/* new_device count (xstat) */
+	uint64_t msg_refused;	/* messages refused, front-end dropped (xstat) */
+	uint64_t mem_faults;	/* SIGBUS caught in its memory (xstat) */
+	/* Unique per registration: guards and drops find the port by it. */
+	uint64_t owner;
+	bool closing;		/* socket being unregistered: add no guards */
+	/* The library's mappings of the front-end's memory and log, guarded. */
+	int lib_guard[VZC_MAX_REGIONS + 1];
 };
 
 /* vhostzc_zc.c: see vhostzc_zc.h */
@@ -190,6 +197,7 @@ void vhostzc_rxq_zc_mode(struct vhostzc_rxq *q);
 /* vhostzc_vhost.c: vhost-user control */
 int vhostzc_vhost_register(struct vhostzc_internal *in);
 void vhostzc_vhost_unregister(struct vhostzc_internal *in);
+void vhostzc_vhost_drop(uint64_t owner);
 void vhostzc_queues_sync(struct vhostzc_internal *in);
 void vhostzc_queues_detach_all(struct vhostzc_internal *in, bool stop);
 void vhostzc_txqs_update(struct vhostzc_internal *in);

@@ -23,10 +23,12 @@
 #define vzc_atomic_store(p, v, mo)	rte_atomic_store_explicit(p, v, mo)
 #define vzc_atomic_add_fetch(p, v, mo)	(rte_atomic_fetch_add_explicit(p, v, mo) + (v))
 #define vzc_atomic_sub_fetch(p, v, mo)	(rte_atomic_fetch_sub_explicit(p, v, mo) - (v))
+#define vzc_atomic_exchange(p, v, mo)	rte_atomic_exchange_explicit(p, v, mo)
 #define VZC_RELAXED	rte_memory_order_relaxed
 #define VZC_ACQUIRE	rte_memory_order_acquire
 #define VZC_RELEASE	rte_memory_order_release
 #define VZC_ACQ_REL	rte_memory_order_acq_rel
+#define VZC_SEQ_CST	rte_memory_order_seq_cst
 #define VZC_ATOMIC(t)	RTE_ATOMIC(t)
 #else
 /* 22.11 has no rte_stdatomic.h: the GCC builtins are what it wraps later. */
@@ -34,11 +36,25 @@
 #define vzc_atomic_store(p, v, mo)	__atomic_store_n(p, v, mo)
 #define vzc_atomic_add_fetch(p, v, mo)	__atomic_add_fetch(p, v, mo)
 #define vzc_atomic_sub_fetch(p, v, mo)	__atomic_sub_fetch(p, v, mo)
+#define vzc_atomic_exchange(p, v, mo)	__atomic_exchange_n(p, v, mo)
 #define VZC_RELAXED	__ATOMIC_RELAXED
 #define VZC_ACQUIRE	__ATOMIC_ACQUIRE
 #define VZC_RELEASE	__ATOMIC_RELEASE
 #define VZC_ACQ_REL	__ATOMIC_ACQ_REL
+#define VZC_SEQ_CST	__ATOMIC_SEQ_CST
 #define VZC_ATOMIC(t)	t
+#endif
+
+/*
+ * What the vhost library's message hooks receive is its struct
+ * vhu_msg_context: the raw message, then the fds that came with it. The
+ * message's payload union grew in 25.03 (crypto session parameters), so
+ * the fds moved: offsets measured on each release's lib/vhost/vhost_user.h.
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(25, 3, 0, 0)
+#define VZC_VHOST_MSG_FDS_OFF	1084
+#else
+#define VZC_VHOST_MSG_FDS_OFF	644
 #endif
 
 /*

@@ -10,15 +10,20 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <rte_alarm.h>
 #include <rte_ethdev.h>
 #include <ethdev_driver.h>
 #include <rte_malloc.h>
 #include <rte_vhost.h>
 
 #include "vhostzc.h"
+#include "vhostzc_guard.h"
 #include "vhostzc_vhost_user.h"
 
 #ifndef VIRTIO_F_IN_ORDER
@@ -39,6 +44,13 @@ struct vhostzc_entry {
 static TAILQ_HEAD(, vhostzc_entry) vhostzc_ports =
 	TAILQ_HEAD_INITIALIZER(vhostzc_ports);
 static pthread_mutex_t vhostzc_ports_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * Held while a port's socket is unregistered (close, or dropping a
+ * hostile front-end): a drop never runs on a port being closed. Never
+ * taken by a vhost callback, so unregistering under it cannot deadlock.
+ */
+static pthread_mutex_t vhostzc_drop_lock = PTHREAD_MUTEX_INITIALIZER;
+static VZC_ATOMIC(uint64_t) vhostzc_owners;
 
 static struct vhostzc_internal *
 find_internal(int vid)
@@ -415,8 +427,140 @@ refresh_memgen(struct vhostzc_internal *in)
 {
 	if (in->mem != NULL)
 		vhostzc_memgen_put(in->mem);
-	in->mem = vhostzc_memgen_create(in->vid);
+	in->mem = vhostzc_memgen_create(in->vid, in->owner);
 	in->mem_updates++;
+}
+
+/* The library's own mappings of guest memory and log, guarded. in->ctl. */
+static void
+lib_guards_clear(struct vhostzc_internal *in)
+{
+	size_t i;
+
+	for (i = 0; i < RTE_DIM(in->lib_guard); i++) {
+		vhostzc_guard_del(in->lib_guard[i]);
+		in->lib_guard[i] = -1;
+	}
+}
+
+static void
+lib_guards_set(struct vhostzc_internal *in, int vid)
+{
+	struct rte_vhost_memory *mem = NULL;
+	uint64_t log_base = 0, log_size = 0;
+	uint32_t i, k = 0;
+
+	lib_guards_clear(in);
+	if (in->closing)
+		return;
+	if (rte_vhost_get_mem_table(vid, &mem) == 0 && mem != NULL) {
+		for (i = 0; i < mem->nregions && k < VZC_MAX_REGIONS; i++)
+			if (mem->regions[i].mmap_addr != NULL)
+				in->lib_guard[k++] = vhostzc_guard_add(
+					mem->regions[i].mmap_addr,
+					mem->regions[i].mmap_size, in->owner);
+		free(mem);
+	}
+	if (rte_vhost_get_log_base(vid, &log_base, &log_size) == 0 &&
+	    log_base != 0 && log_size != 0)
+		in->lib_guard[VZC_MAX_REGIONS] = vhostzc_guard_add(
+			(void *)(uintptr_t)log_base, log_size, in->owner);
+	for (i = 0; i < RTE_DIM(in->lib_guard); i++)
+		if (in->lib_guard[i] == -ENOSPC)
+			VHOSTZC_LOG(WARNING, "port %u: guard table full: a front-end "
+				    "shrinking its memory can crash the process",
+				    in->port_id);
+}
+
+/* Whether [off, off + len) of the file behind fd exists. */
+static bool
+fd_backs(int fd, uint64_t off, uint64_t len)
+{
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < 0)
+		return false;
+	return off <= (uint64_t)st.st_size && len <= (uint64_t)st.st_size - off;
+}
+
+/*
+ * Messages that hand us files to map: refuse any whose file cannot back
+ * what the message says is in it, before the library maps it (touching
+ * the missing part later would raise SIGBUS). NULL, or why not.
+ */
+static const char *
+msg_files_bad(const struct vzc_vhost_user_hdr *h, void *msg)
+{
+	const size_t hdr_off = offsetof(struct vzc_vhost_user_hdr, payload);
+	int nfds, *fds = vzc_vhost_msg_fds(msg, &nfds);
+	uint32_t i, n;
+
+	switch (h->request) {
+	case VZC_VHOST_USER_SET_MEM_TABLE:
+		n = h->payload.memory.nregions;
+		if (n > VZC_VHOST_USER_MAX_FDS ||
+		    h->size < offsetof(struct vzc_vhost_user_hdr,
+				       payload.memory.regions[n]) - hdr_off)
+			return "a memory table shorter than its region count";
+		if (nfds < (int)n)
+			return "memory regions without fds";
+		for (i = 0; i < n; i++)
+			if (!fd_backs(fds[i],
+				      h->payload.memory.regions[i].mmap_offset,
+				      h->payload.memory.regions[i].size))
+				return "a memory region larger than its file";
+		return NULL;
+	case VZC_VHOST_USER_ADD_MEM_REG:
+		if (h->size < sizeof(h->payload.mem_reg) || nfds != 1 ||
+		    !fd_backs(fds[0], h->payload.mem_reg.region.mmap_offset,
+			      h->payload.mem_reg.region.size))
+			return "a memory region larger than its file";
+		return NULL;
+	case VZC_VHOST_USER_SET_LOG_BASE:
+	case VZC_VHOST_USER_SET_INFLIGHT_FD:
+		if (h->size < sizeof(h->payload.mmap) || nfds != 1 ||
+		    !fd_backs(fds[0], h->payload.mmap.mmap_offset,
+			      h->payload.mmap.mmap_size))
+			return h->request == VZC_VHOST_USER_SET_LOG_BASE ?
+				"a dirty log larger than its file" :
+				"an inflight area larger than its file";
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* EAL interrupt thread: close the port's connection by reopening its socket. */
+static void
+drop_alarm(void *arg)
+{
+	vhostzc_vhost_drop((uint64_t)(uintptr_t)arg);
+}
+
+/*
+ * Refuse a message the library must not act on: its fds are closed here
+ * (the library leaves them to a handler that says it handled the message)
+ * and the front-end is dropped.
+ */
+static enum rte_vhost_msg_result
+refuse_msg(struct vhostzc_internal *in, const struct vzc_vhost_user_hdr *h,
+	   void *msg, const char *why)
+{
+	int nfds, *fds = vzc_vhost_msg_fds(msg, &nfds), i;
+
+	for (i = 0; i < nfds; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+	pthread_mutex_lock(&in->ctl);
+	in->msg_refused++;
+	pthread_mutex_unlock(&in->ctl);
+	VHOSTZC_LOG(ERR, "port %u: vhost-user message %u refused: %s; "
+		    "dropping the front-end", in->port_id, h->request, why);
+	if (rte_eal_alarm_set(1, drop_alarm, (void *)(uintptr_t)in->owner) != 0)
+		VHOSTZC_LOG(ERR, "port %u: cannot schedule the drop", in->port_id);
+	return RTE_VHOST_MSG_RESULT_ERR;
 }
 
 static bool
@@ -446,16 +590,25 @@ vhostzc_pre_msg(int vid, void *msg)
 {
 	const struct vzc_vhost_user_hdr *h = msg;
 	struct vhostzc_internal *in;
+	const char *why;
 
 	if (msg_changes_nothing(h->request))
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	in = find_internal(vid);
 	if (in == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	why = msg_files_bad(h, msg);
+	if (why != NULL)
+		return refuse_msg(in, h, msg, why);
 
 	pthread_mutex_lock(&in->ctl);
 	VHOSTZC_LOG(DEBUG, "port %u: message %u (running %d paused %d)",
 		    in->port_id, h->request, in->running, in->paused);
+	/* The library is about to unmap what these guard. */
+	if (h->request == VZC_VHOST_USER_SET_MEM_TABLE ||
+	    h->request == VZC_VHOST_USER_SET_LOG_BASE ||
+	    h->request == VZC_VHOST_USER_RESET_OWNER)
+		lib_guards_clear(in);
 	if (in->running && !in->paused) {
 		/*
 		 * The first GET_VRING_BASE of a running device makes the
@@ -487,6 +640,9 @@ vhostzc_post_msg(int vid, void *msg)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 
 	pthread_mutex_lock(&in->ctl);
+	if (h->request == VZC_VHOST_USER_SET_MEM_TABLE ||
+	    h->request == VZC_VHOST_USER_SET_LOG_BASE)
+		lib_guards_set(in, vid);
 	if (in->paused) {
 		in->paused = false;
 		if (in->running) {
@@ -527,9 +683,13 @@ vhostzc_destroy_connection(int vid)
 {
 	struct vhostzc_internal *in = find_internal(vid);
 
-	if (in != NULL)
-		VHOSTZC_LOG(INFO, "port %u: front-end disconnected",
-			    in->port_id);
+	if (in == NULL)
+		return;
+	/* The library unmaps this front-end's memory next. */
+	pthread_mutex_lock(&in->ctl);
+	lib_guards_clear(in);
+	pthread_mutex_unlock(&in->ctl);
+	VHOSTZC_LOG(INFO, "port %u: front-end disconnected", in->port_id);
 }
 
 static int
@@ -543,6 +703,7 @@ vhostzc_new_device(int vid)
 	pthread_mutex_lock(&in->ctl);
 	in->vid = vid;
 	rte_vhost_get_negotiated_features(vid, &in->features);
+	lib_guards_set(in, vid);
 	refresh_memgen(in);
 	nr = rte_vhost_get_vring_num(vid);
 	/* We poll: no kicks from the guest for any ring. */
@@ -631,41 +792,28 @@ static const struct rte_vhost_device_ops vhostzc_vhost_ops = {
 	.destroy_connection = vhostzc_destroy_connection,
 };
 
-int
-vhostzc_vhost_register(struct vhostzc_internal *in)
+/*
+ * Register and start the port's vhost-user socket. Zero-copy receive
+ * completes out of order, speaks guest-physical addresses only and has no
+ * packed-ring walker yet: those features are never offered. Memory
+ * regions added and removed one by one (ADD/REM_MEM_REG, 26.07's
+ * lib/vhost) would change guest memory without the SET_MEM_TABLE our own
+ * mappings follow: never offered either, so every front-end sends whole
+ * tables (doc/design.md).
+ */
+static int
+socket_open(struct vhostzc_internal *in)
 {
-	struct vhostzc_entry *e;
 	uint64_t disable, pf;
-	int ret;
 
-	e = rte_zmalloc("vhostzc_entry", sizeof(*e), 0);
-	if (e == NULL)
-		return -ENOMEM;
-	e->in = in;
-	pthread_mutex_lock(&vhostzc_ports_lock);
-	TAILQ_INSERT_TAIL(&vhostzc_ports, e, next);
-	pthread_mutex_unlock(&vhostzc_ports_lock);
-
-	if (rte_vhost_driver_register(in->iface, in->vhost_flags) != 0) {
-		ret = -EIO;
-		goto fail_list;
-	}
+	if (rte_vhost_driver_register(in->iface, in->vhost_flags) != 0)
+		return -EIO;
 	in->registered = true;
-	/*
-	 * The split-ring zero-copy receive path completes out of order, speaks
-	 * guest-physical addresses only and has no packed-ring walker yet.
-	 */
 	disable = (1ULL << VIRTIO_F_IN_ORDER) | (1ULL << VIRTIO_F_RING_PACKED) |
 		(1ULL << VIRTIO_F_IOMMU_PLATFORM);
 	if (!in->tso)
 		disable |= (1ULL << VIRTIO_NET_F_HOST_TSO4) |
 			(1ULL << VIRTIO_NET_F_HOST_TSO6);
-	/*
-	 * Memory regions added and removed one by one (ADD/REM_MEM_REG,
-	 * 26.07's lib/vhost) would change guest memory without the
-	 * SET_MEM_TABLE our own mappings follow: never offered, so every
-	 * front-end sends whole tables (doc/design.md).
-	 */
 	if (rte_vhost_driver_get_protocol_features(in->iface, &pf) != 0 ||
 	    rte_vhost_driver_set_protocol_features(in->iface, pf &
 		~(1ULL << VZC_VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS)) != 0 ||
@@ -674,19 +822,123 @@ vhostzc_vhost_register(struct vhostzc_internal *in)
 	    rte_vhost_driver_callback_register(in->iface,
 					       &vhostzc_vhost_ops) != 0 ||
 	    rte_vhost_driver_start(in->iface) != 0) {
-		ret = -EIO;
-		goto fail_unregister;
+		rte_vhost_driver_unregister(in->iface);
+		in->registered = false;
+		return -EIO;
 	}
 	return 0;
+}
 
-fail_unregister:
-	rte_vhost_driver_unregister(in->iface);
+/*
+ * Unregister the socket: closes any connection (destroy_device runs) and
+ * the library unmaps its view of the memory, so its guards go first.
+ * Not under in->ctl: unregister may wait for the vhost thread, which may
+ * be inside one of our callbacks waiting for in->ctl.
+ */
+static void
+socket_close(struct vhostzc_internal *in)
+{
+	if (!in->registered)
+		return;
+	pthread_mutex_lock(&in->ctl);
+	in->closing = true;
+	lib_guards_clear(in);
+	pthread_mutex_unlock(&in->ctl);
+	if (rte_vhost_driver_unregister(in->iface) != 0)
+		VHOSTZC_LOG(ERR, "port %u: cannot unregister %s",
+			    in->port_id, in->iface);
 	in->registered = false;
-fail_list:
+	pthread_mutex_lock(&in->ctl);
+	in->closing = false;
+	pthread_mutex_unlock(&in->ctl);
+}
+
+/*
+ * Drop the front-end of the port `owner` names (a message refused, or its
+ * memory faulted): reopen the socket, which closes the connection; the
+ * port then waits for the next front-end as after a disconnect. EAL
+ * interrupt thread.
+ */
+void
+vhostzc_vhost_drop(uint64_t owner)
+{
+	struct vhostzc_internal *in = NULL;
+	struct vhostzc_entry *e;
+
+	pthread_mutex_lock(&vhostzc_drop_lock);
 	pthread_mutex_lock(&vhostzc_ports_lock);
-	TAILQ_REMOVE(&vhostzc_ports, e, next);
+	TAILQ_FOREACH(e, &vhostzc_ports, next) {
+		if (e->in->owner == owner && e->in->registered) {
+			in = e->in;
+			break;
+		}
+	}
 	pthread_mutex_unlock(&vhostzc_ports_lock);
-	rte_free(e);
+	if (in != NULL) {
+		VHOSTZC_LOG(WARNING, "port %u: front-end dropped", in->port_id);
+		socket_close(in);
+		if (socket_open(in) != 0)
+			VHOSTZC_LOG(ERR, "port %u: cannot reopen %s", in->port_id,
+				    in->iface);
+	}
+	pthread_mutex_unlock(&vhostzc_drop_lock);
+}
+
+/* A SIGBUS was caught in guest memory of the port `owner` names. */
+static void
+guard_fault(uint64_t owner, uint32_t faults)
+{
+	struct vhostzc_internal *in = NULL;
+	struct vhostzc_entry *e;
+
+	pthread_mutex_lock(&vhostzc_ports_lock);
+	TAILQ_FOREACH(e, &vhostzc_ports, next) {
+		if (e->in->owner == owner) {
+			in = e->in;
+			/* Under the list lock: the port cannot go meanwhile. */
+			in->mem_faults += faults;
+			VHOSTZC_LOG(ERR, "port %u: the front-end's memory lost its "
+				    "backing (SIGBUS, %u); zero pages mapped over it",
+				    in->port_id, faults);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vhostzc_ports_lock);
+	if (in != NULL)
+		vhostzc_vhost_drop(owner);
+}
+
+int
+vhostzc_vhost_register(struct vhostzc_internal *in)
+{
+	struct vhostzc_entry *e;
+	size_t i;
+	int ret;
+
+	ret = vhostzc_guard_init(guard_fault);
+	if (ret != 0) {
+		VHOSTZC_LOG(ERR, "cannot install the guest memory guard: %s",
+			    strerror(-ret));
+		return ret;
+	}
+	e = rte_zmalloc("vhostzc_entry", sizeof(*e), 0);
+	if (e == NULL)
+		return -ENOMEM;
+	in->owner = vzc_atomic_add_fetch(&vhostzc_owners, 1, VZC_RELAXED);
+	for (i = 0; i < RTE_DIM(in->lib_guard); i++)
+		in->lib_guard[i] = -1;
+	e->in = in;
+	pthread_mutex_lock(&vhostzc_ports_lock);
+	TAILQ_INSERT_TAIL(&vhostzc_ports, e, next);
+	pthread_mutex_unlock(&vhostzc_ports_lock);
+
+	ret = socket_open(in);
+	if (ret != 0) {
+		pthread_mutex_lock(&vhostzc_ports_lock);
+		TAILQ_REMOVE(&vhostzc_ports, e, next);
+		pthread_mutex_unlock(&vhostzc_ports_lock);
+		rte_free(e);
+	}
 	return ret;
 }
 
@@ -695,16 +947,8 @@ vhostzc_vhost_unregister(struct vhostzc_internal *in)
 {
 	struct vhostzc_entry *e;
 
-	/*
-	 * Not under in->ctl: unregister may wait for the vhost thread, which
-	 * may be inside one of our callbacks waiting for in->ctl.
-	 */
-	if (in->registered) {
-		if (rte_vhost_driver_unregister(in->iface) != 0)
-			VHOSTZC_LOG(ERR, "port %u: cannot unregister %s",
-				    in->port_id, in->iface);
-		in->registered = false;
-	}
+	pthread_mutex_lock(&vhostzc_drop_lock);
+	socket_close(in);
 	pthread_mutex_lock(&vhostzc_ports_lock);
 	TAILQ_FOREACH(e, &vhostzc_ports, next) {
 		if (e->in == in) {
@@ -714,4 +958,5 @@ vhostzc_vhost_unregister(struct vhostzc_internal *in)
 		}
 	}
 	pthread_mutex_unlock(&vhostzc_ports_lock);
+	pthread_mutex_unlock(&vhostzc_drop_lock);
 }

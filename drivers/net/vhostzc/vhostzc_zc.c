@@ -30,6 +30,7 @@
 #include <rte_vhost.h>
 
 #include "vhostzc.h"
+#include "vhostzc_guard.h"
 
 /* Live objects, for leak checks in tests and the xstats. */
 static VZC_ATOMIC(uint32_t) memgen_live;
@@ -62,6 +63,7 @@ memgen_free(struct vhostzc_memgen *mg)
 				(uint64_t)(uintptr_t)m->base, m->len) != 0)
 			VHOSTZC_LOG(WARNING, "DMA unmap of %zu B at %p failed: %s",
 				    m->len, m->base, rte_strerror(rte_errno));
+		vhostzc_guard_del(m->guard);
 		if (m->base != NULL)
 			munmap(m->base, m->len);
 		free(m->page_iova);
@@ -109,6 +111,7 @@ vhostzc_memgen_add_region(struct vhostzc_memgen *mg, uint64_t gpa,
 		.page_size = page_size,
 		.page_shift = (uint8_t)rte_bsf64(page_size),
 		.iova = VHOSTZC_IOVA_NONE,
+		.guard = -1,
 	};
 	mg->regions[mg->nregions] = (struct vzc_mem_region){
 		.gpa = gpa,
@@ -374,11 +377,13 @@ vfio_dma_needed(void)
  * - PA: per page its physical address from /proc/self/pagemap, for
  *   hugepage-backed regions (mapped with MAP_POPULATE so every page has
  *   one); small-page regions have none and are copied.
- * Returns NULL when a region cannot be mapped: the caller then runs the
- * queue in copy mode through the library's mapping.
+ * Every mapping is guarded against its file shrinking later (SIGBUS, see
+ * vhostzc_guard.h) on behalf of owner. Returns NULL when a region cannot
+ * be mapped: the caller then runs the queue in copy mode through the
+ * library's mapping.
  */
 struct vhostzc_memgen *
-vhostzc_memgen_create(int vid)
+vhostzc_memgen_create(int vid, uint64_t owner)
 {
 	struct rte_vhost_memory *mem = NULL;
 	enum rte_iova_mode eal = rte_eal_iova_mode();
@@ -411,8 +416,15 @@ vhostzc_memgen_create(int vid)
 			VHOSTZC_LOG(WARNING, "region %u has no usable fd", i);
 			goto fail_map;
 		}
+		/* What the file cannot back we never map (SIGBUS). */
+		if (fstat(r->fd, &st) != 0 || st.st_size < 0 ||
+		    (uint64_t)st.st_size < off + r->size) {
+			VHOSTZC_LOG(WARNING, "region %u: file smaller than its "
+				    "mapping", i);
+			goto fail_map;
+		}
 		/* hugetlbfs reports its page size as the block size. */
-		if (fstat(r->fd, &st) == 0 && st.st_blksize > 0 &&
+		if (st.st_blksize > 0 &&
 		    rte_is_power_of_2((uint64_t)st.st_blksize))
 			pg = (size_t)st.st_blksize;
 		if (eal == RTE_IOVA_PA && pg >= RTE_PGSIZE_2M)
@@ -431,6 +443,7 @@ vhostzc_memgen_create(int vid)
 			munmap(base, r->mmap_size);
 			goto fail_map;
 		}
+		mg->map[i].guard = vhostzc_guard_add(base, r->mmap_size, owner);
 		if (dma) {
 			if (rte_vfio_container_dma_map(RTE_VFIO_DEFAULT_CONTAINER_FD,
 					(uint64_t)(uintptr_t)base,

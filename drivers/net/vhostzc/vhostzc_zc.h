@@ -48,6 +48,7 @@ struct vhostzc_map {
 	uint8_t page_shift;
 	uint8_t iova;		/* enum vhostzc_iova_mode */
 	bool dma_mapped;	/* in the VFIO container: unmap at free */
+	int guard;		/* SIGBUS guard handle, or -1 */
 	uint32_t npages;
 	rte_iova_t *page_iova;	/* VHOSTZC_IOVA_PA: per page, or BAD */
 };
@@ -185,7 +186,7 @@ struct vhostzc_lend_plan {
 
 /* Memgen: mappings and their IOVAs (control path unless noted). */
 struct vhostzc_memgen *vhostzc_memgen_alloc(void);
-struct vhostzc_memgen *vhostzc_memgen_create(int vid);
+struct vhostzc_memgen *vhostzc_memgen_create(int vid, uint64_t owner);
 int vhostzc_memgen_add_region(struct vhostzc_memgen *mg, uint64_t gpa,
 			      uint64_t size, void *base, size_t len,
 			      size_t offset, size_t page_size);
