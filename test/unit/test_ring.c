@@ -369,6 +369,31 @@ test_sizes(void)
 	      !vzc_ring_size_valid(65536), "invalid");
 }
 
+/* Kicks asked for and not: both suppression schemes. */
+static void
+test_device_notify(void)
+{
+	struct fixture f;
+
+	fx_init(&f);
+	f.used.flags = VZC_USED_F_NO_NOTIFY;
+	vzc_ring_set_notify(&f.vr, true);
+	CHECK(f.used.flags == 0, "kicks wanted: flag clear");
+	vzc_ring_set_notify(&f.vr, false);
+	CHECK(f.used.flags == VZC_USED_F_NO_NOTIFY, "no kicks: flag set");
+	f.vr.event_idx = true;
+	f.vr.last_avail = 4242;
+	f.used.flags = 0;
+	vzc_ring_set_notify(&f.vr, true);
+	CHECK(f.used.avail_event == 4242 && f.used.flags == 0,
+	      "EVENT_IDX: avail_event at the next entry we take (%u)",
+	      f.used.avail_event);
+	f.vr.last_avail = 5000;
+	vzc_ring_set_notify(&f.vr, false);
+	CHECK(f.used.avail_event == 4242, "disabling leaves it behind");
+	fx_fini(&f);
+}
+
 int
 main(void)
 {
@@ -379,6 +404,7 @@ main(void)
 	test_malformed();
 	test_wrap_and_used();
 	test_notify();
+	test_device_notify();
 	test_sizes();
 	return vzc_test_summary("test_ring");
 }

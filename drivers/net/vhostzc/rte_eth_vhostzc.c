@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -21,45 +22,37 @@
 #include <rte_malloc.h>
 #include <rte_vhost.h>
 
-#include "vhostzc.h"
+#include "rte_pmd_vhostzc.h"
+#include "vhostzc_ethdev.h"
 
 #define VHOSTZC_ARG_IFACE	"iface"
-#define VHOSTZC_ARG_QUEUES	"queues"
-#define VHOSTZC_ARG_CLIENT	"client"
-#define VHOSTZC_ARG_TSO		"tso"
-#define VHOSTZC_ARG_IOMMU	"iommu-support"
-#define VHOSTZC_ARG_POSTCOPY	"postcopy-support"
-#define VHOSTZC_ARG_ZC		"zero-copy"
-#define VHOSTZC_ARG_ZC_MIN_LEN	"zc-min-len"
-#define VHOSTZC_ARG_ZC_MAX_LENT	"zc-max-lent"
-#define VHOSTZC_ARG_ZC_HEAD	"zc-head"
-#define VHOSTZC_ARG_ZC_FREEZE	"zc-freeze-budget"
 
+/*
+ * The one list of integer devargs: key, what the help string shows,
+ * field, range. The parse table, the help string in every error line,
+ * RTE_PMD_REGISTER_PARAM_STRING and the PMD_INFO_STRING that
+ * dpdk-pmdinfo.py reads are all made from it.
+ */
+#define VHOSTZC_UINT_ARGS(X) \
+	X("queues", "<1-128>", queues, 1, VHOSTZC_MAX_QUEUES) \
+	X("client", "<0|1>", client, 0, 1) \
+	X("tso", "<0|1>", tso, 0, 1) \
+	X("iommu-support", "<0>", iommu, 0, 0) \
+	X("postcopy-support", "<0>", postcopy, 0, 0) \
+	X("zero-copy", "<0|1>", zc, 0, 1) \
+	X("zc-min-len", "<0-65535>", zc_min_len, 0, UINT16_MAX) \
+	X("zc-max-lent", "<0-32768>", zc_max_lent, 0, VZC_RING_MAX_SIZE) \
+	X("zc-head", "<0|1>", zc_head, 0, 1) \
+	X("zc-freeze-budget", "<KiB>", zc_freeze_kb, 0, 16u << 20)
+
+#define VZC_ARG_HELP(key, help, field, min, max) " " key "=" help
 #define VHOSTZC_PARAMS \
-	VHOSTZC_ARG_IFACE "=<path> " \
-	VHOSTZC_ARG_QUEUES "=<1-128> " \
-	VHOSTZC_ARG_CLIENT "=<0|1> " \
-	VHOSTZC_ARG_TSO "=<0|1> " \
-	VHOSTZC_ARG_IOMMU "=<0> " \
-	VHOSTZC_ARG_POSTCOPY "=<0> " \
-	VHOSTZC_ARG_ZC "=<0|1> " \
-	VHOSTZC_ARG_ZC_MIN_LEN "=<0-65535> " \
-	VHOSTZC_ARG_ZC_MAX_LENT "=<0-32768> " \
-	VHOSTZC_ARG_ZC_HEAD "=<0|1> " \
-	VHOSTZC_ARG_ZC_FREEZE "=<KiB>"
+	VHOSTZC_ARG_IFACE "=<path>" VHOSTZC_UINT_ARGS(VZC_ARG_HELP)
 
 struct vhostzc_args {
 	char *iface;
-	uint32_t queues;
-	uint32_t client;
-	uint32_t tso;
-	uint32_t iommu;
-	uint32_t postcopy;
-	uint32_t zc;
-	uint32_t zc_min_len;
-	uint32_t zc_max_lent;
-	uint32_t zc_head;
-	uint32_t zc_freeze_kb;
+#define VZC_ARG_FIELD(key, help, field, min, max) uint32_t field;
+	VHOSTZC_UINT_ARGS(VZC_ARG_FIELD)
 };
 
 struct vhostzc_uint_arg {
@@ -69,22 +62,22 @@ struct vhostzc_uint_arg {
 	uint32_t max;
 };
 
+#define VZC_ARG_ENTRY(key, help, field, min, max) \
+	{ key, offsetof(struct vhostzc_args, field), min, max },
 static const struct vhostzc_uint_arg vhostzc_uint_args[] = {
-	{ VHOSTZC_ARG_QUEUES, offsetof(struct vhostzc_args, queues),
-	  1, VHOSTZC_MAX_QUEUES },
-	{ VHOSTZC_ARG_CLIENT, offsetof(struct vhostzc_args, client), 0, 1 },
-	{ VHOSTZC_ARG_TSO, offsetof(struct vhostzc_args, tso), 0, 1 },
-	{ VHOSTZC_ARG_IOMMU, offsetof(struct vhostzc_args, iommu), 0, 0 },
-	{ VHOSTZC_ARG_POSTCOPY, offsetof(struct vhostzc_args, postcopy), 0, 0 },
-	{ VHOSTZC_ARG_ZC, offsetof(struct vhostzc_args, zc), 0, 1 },
-	{ VHOSTZC_ARG_ZC_MIN_LEN, offsetof(struct vhostzc_args, zc_min_len),
-	  0, UINT16_MAX },
-	{ VHOSTZC_ARG_ZC_MAX_LENT, offsetof(struct vhostzc_args, zc_max_lent),
-	  0, VZC_RING_MAX_SIZE },
-	{ VHOSTZC_ARG_ZC_HEAD, offsetof(struct vhostzc_args, zc_head), 0, 1 },
-	{ VHOSTZC_ARG_ZC_FREEZE, offsetof(struct vhostzc_args, zc_freeze_kb),
-	  0, 16u << 20 },
+	VHOSTZC_UINT_ARGS(VZC_ARG_ENTRY)
 };
+
+/*
+ * What DPDK's build-time pmdinfogen embeds in in-tree drivers (and
+ * Debian does not ship), made here from the same list: dpdk-pmdinfo.py
+ * on the installed plugin prints the driver's name and devargs.
+ */
+const char net_vhostzc_pmd_info[] __rte_used =
+	"PMD_INFO_STRING= {\"name\": \"net_vhostzc\", \"params\": \""
+	VHOSTZC_PARAMS "\", \"pci_ids\": []}";
+
+static const struct eth_dev_ops vhostzc_ops;
 
 static const struct rte_ether_addr vhostzc_base_mac = {
 	.addr_bytes = { 0x56, 0x5a, 0x43, 0x00, 0x00, 0x00 }
@@ -219,6 +212,51 @@ apply_offloads(struct rte_eth_dev *dev)
 	}
 }
 
+/*
+ * Rx interrupts: one eventfd per rx queue, the guest's kick eventfd of the
+ * ring behind it, set up when the application asked for rx interrupts
+ * (intr_conf.rxq) and kept current as front-ends come and go. An
+ * application already waiting on an old fd is moved to the new one.
+ */
+static int
+intr_install(struct rte_eth_dev *dev)
+{
+	uint16_t nb = dev->data->nb_rx_queues, i;
+	struct rte_intr_handle *h;
+
+	h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (h == NULL)
+		return -ENOMEM;
+	if (rte_intr_efd_counter_size_set(h, sizeof(uint64_t)) != 0 ||
+	    rte_intr_vec_list_alloc(h, NULL, nb) != 0)
+		goto fail;
+	for (i = 0; i < nb; i++)
+		if (rte_intr_vec_list_index_set(h, i,
+				RTE_INTR_VEC_RXTX_OFFSET + i) != 0 ||
+		    rte_intr_efds_index_set(h, i, -1) != 0)
+			goto fail;
+	if (rte_intr_nb_efd_set(h, nb) != 0 ||
+	    rte_intr_max_intr_set(h, nb + 1) != 0 ||
+	    rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0)
+		goto fail;
+	dev->intr_handle = h;
+	return 0;
+fail:
+	rte_intr_vec_list_free(h);
+	rte_intr_instance_free(h);
+	return -ENOMEM;
+}
+
+static void
+intr_free(struct rte_eth_dev *dev)
+{
+	if (dev->intr_handle == NULL)
+		return;
+	rte_intr_vec_list_free(dev->intr_handle);
+	rte_intr_instance_free(dev->intr_handle);
+	dev->intr_handle = NULL;
+}
+
 static int
 vhostzc_dev_start(struct rte_eth_dev *dev)
 {
@@ -226,6 +264,12 @@ vhostzc_dev_start(struct rte_eth_dev *dev)
 	uint16_t i;
 
 	apply_offloads(dev);
+	if (dev->data->dev_conf.intr_conf.rxq != 0 && dev->intr_handle == NULL &&
+	    intr_install(dev) != 0) {
+		VHOSTZC_LOG(ERR, "port %u: cannot set up rx interrupts",
+			    in->port_id);
+		return -ENOMEM;
+	}
 	pthread_mutex_lock(&in->ctl);
 	in->started = true;
 	vhostzc_queues_sync(in);
@@ -333,6 +377,7 @@ vhostzc_dev_close(struct rte_eth_dev *dev)
 	}
 	pthread_mutex_unlock(&in->ctl);
 	pthread_mutex_destroy(&in->ctl);
+	intr_free(dev);
 	/* Free now what the reaper would free at its next tick. */
 	vhostzc_reap_orphans();
 	free(in->iface);
@@ -342,7 +387,7 @@ vhostzc_dev_close(struct rte_eth_dev *dev)
 
 static int
 vhostzc_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
-		       uint16_t nb_desc __rte_unused, unsigned int socket,
+		       uint16_t nb_desc, unsigned int socket,
 		       const struct rte_eth_rxconf *conf __rte_unused,
 		       struct rte_mempool *mp)
 {
@@ -385,6 +430,8 @@ vhostzc_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->queue_id = qid;
 	q->vring_idx = qid * 2 + 1;
 	q->callfd = -1;
+	q->kickfd = -1;
+	q->nb_desc = nb_desc;
 	q->logged_mode = -1;
 	dev->data->rx_queues[qid] = q;
 	pthread_mutex_unlock(&in->ctl);
@@ -393,7 +440,7 @@ vhostzc_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 
 static int
 vhostzc_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
-		       uint16_t nb_desc __rte_unused, unsigned int socket,
+		       uint16_t nb_desc, unsigned int socket,
 		       const struct rte_eth_txconf *conf __rte_unused)
 {
 	struct vhostzc_internal *in = dev->data->dev_private;
@@ -412,6 +459,7 @@ vhostzc_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->queue_id = qid;
 	q->vring_idx = qid * 2;
 	q->vid = -1;
+	q->nb_desc = nb_desc;
 	dev->data->tx_queues[qid] = q;
 	pthread_mutex_unlock(&in->ctl);
 	return 0;
@@ -423,7 +471,11 @@ vhostzc_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	struct vhostzc_internal *in = dev->data->dev_private;
 
 	info->max_mac_addrs = 1;
-	info->max_rx_pktlen = VZC_MAX_PKT_LEN;
+	/* The largest chain we take, less its virtio-net header. */
+	info->max_rx_pktlen = VZC_MAX_PKT_LEN - sizeof(struct virtio_net_hdr_mrg_rxbuf);
+	info->min_mtu = RTE_ETHER_MIN_MTU;
+	/* A guest with VIRTIO_NET_F_MTU sends no more than its MTU. */
+	info->max_mtu = in->guest_mtu != 0 ? in->guest_mtu : UINT16_MAX;
 	info->max_rx_queues = in->max_queues;
 	info->max_tx_queues = in->max_queues;
 	info->min_rx_bufsize = RTE_PKTMBUF_HEADROOM + VHOSTZC_ZC_HEAD_LEN;
@@ -438,7 +490,158 @@ vhostzc_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 		RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	if (in->tso)
 		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	info->speed_capa = RTE_ETH_LINK_SPEED_10G;
+	info->default_rxportconf.ring_size = 256;
+	info->default_txportconf.ring_size = 256;
 	return 0;
+}
+
+/*
+ * Any MTU the port can receive, within the guest's own when it has one
+ * (VIRTIO_NET_F_MTU; the guest then sends no larger frame). Nothing to
+ * program: frames of any size up to max_rx_pktlen are received, in as
+ * many mbufs as they need.
+ */
+static int
+vhostzc_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct vhostzc_internal *in = dev->data->dev_private;
+	int ret = 0;
+
+	pthread_mutex_lock(&in->ctl);
+	if (in->guest_mtu != 0 && mtu > in->guest_mtu) {
+		VHOSTZC_LOG(ERR, "port %u: MTU %u above the guest's %u",
+			    in->port_id, mtu, in->guest_mtu);
+		ret = -EINVAL;
+	}
+	pthread_mutex_unlock(&in->ctl);
+	return ret;
+}
+
+/* A vhost port receives every frame the guest sends: nothing to filter. */
+static int
+vhostzc_promisc_noop(struct rte_eth_dev *dev __rte_unused)
+{
+	return 0;
+}
+
+static int
+vhostzc_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	return vhostzc_rxq_intr(dev->data->rx_queues[qid], true);
+}
+
+static int
+vhostzc_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	return vhostzc_rxq_intr(dev->data->rx_queues[qid], false);
+}
+
+static int
+vhostzc_get_monitor_addr(void *rxq, struct rte_power_monitor_cond *pmc)
+{
+	return vhostzc_rxq_monitor_addr(rxq, pmc);
+}
+
+static void
+vhostzc_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
+		     struct rte_eth_rxq_info *qinfo)
+{
+	const struct vhostzc_rxq *q = dev->data->rx_queues[qid];
+
+	qinfo->mp = q->mp;
+	qinfo->scattered_rx = !q->linear;
+	qinfo->nb_desc = q->nb_desc;
+	qinfo->rx_buf_size = q->data_room;
+	qinfo->conf.offloads = dev->data->dev_conf.rxmode.offloads;
+}
+
+static void
+vhostzc_txq_info_get(struct rte_eth_dev *dev, uint16_t qid,
+		     struct rte_eth_txq_info *qinfo)
+{
+	const struct vhostzc_txq *q = dev->data->tx_queues[qid];
+
+	qinfo->nb_desc = q->nb_desc;
+	qinfo->conf.offloads = dev->data->dev_conf.txmode.offloads;
+}
+
+/*
+ * Transmit holds no mbuf (the library copies into the guest and we free
+ * at once); what "done" can mean here is the receive side of the same
+ * queue pair: descriptors the application freed go back to the guest.
+ */
+static int
+vhostzc_tx_done_cleanup(void *txq, uint32_t free_cnt __rte_unused)
+{
+	vhostzc_txq_housekeeping(txq);
+	return 0;
+}
+
+void
+vhostzc_intr_sync(struct vhostzc_internal *in)
+{
+	struct rte_eth_dev *dev = in->eth_dev;
+	struct rte_intr_handle *h = dev->intr_handle;
+	uint16_t i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < dev->data->nb_rx_queues &&
+	     i < rte_intr_nb_efd_get(h); i++) {
+		const struct vhostzc_rxq *q = dev->data->rx_queues[i];
+		int fd = q != NULL && q->ready ? q->kickfd : -1;
+		struct rte_epoll_event *ev;
+		struct rte_epoll_event rev;
+
+		if (rte_intr_efds_index_get(h, i) == fd)
+			continue;
+		rte_intr_efds_index_set(h, i, fd);
+		ev = rte_intr_elist_index_get(h, i);
+		if (ev == NULL || ev->status == RTE_EPOLL_INVALID || fd < 0)
+			continue;
+		/* The application sleeps on the old fd: move it. */
+		rev = *ev;
+		rte_epoll_ctl(rev.epfd, EPOLL_CTL_DEL, rev.fd, ev);
+		rev.fd = fd;
+		if (rte_intr_elist_index_set(h, i, rev) != 0 ||
+		    rte_epoll_ctl(rev.epfd, EPOLL_CTL_ADD, fd,
+				  rte_intr_elist_index_get(h, i)) != 0)
+			VHOSTZC_LOG(ERR, "port %u rxq %u: cannot move the rx "
+				    "interrupt to the new kick fd", in->port_id, i);
+	}
+}
+
+int
+rte_pmd_vhostzc_get_queue_event(uint16_t port_id,
+				struct rte_pmd_vhostzc_queue_event *event)
+{
+	struct vhostzc_internal *in;
+	struct rte_eth_dev *dev;
+	uint32_t i;
+	int ret = -EAGAIN;
+
+	if (event == NULL)
+		return -EINVAL;
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return -ENODEV;
+	dev = &rte_eth_devices[port_id];
+	if (dev->dev_ops != &vhostzc_ops)
+		return -ENOTSUP;
+	in = dev->data->dev_private;
+	pthread_mutex_lock(&in->ctl);
+	for (i = 0; i < 2u * in->max_queues; i++) {
+		if (in->vring_seen[i] == in->vring_enabled[i])
+			continue;
+		in->vring_seen[i] = in->vring_enabled[i];
+		event->queue_id = (uint16_t)(i / 2);
+		event->rx = (i & 1) != 0;
+		event->enable = in->vring_enabled[i];
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&in->ctl);
+	return ret;
 }
 
 static int
@@ -457,255 +660,6 @@ vhostzc_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
 	return rte_eth_linkstatus_set(dev, &link);
 }
 
-/*
- * Queue counters are written by the datapath alone, never reset under
- * it (a reset racing `+=` on another lcore would be lost): a reset takes
- * a baseline, and every reader shows the count since. One relaxed 64-bit
- * load per counter: each value is whole, the set need not be coherent.
- */
-static inline uint64_t
-counter(const void *stats, const void *base, size_t off)
-{
-	return __atomic_load_n((const uint64_t *)((const uint8_t *)stats + off),
-			       __ATOMIC_RELAXED) -
-		*(const uint64_t *)((const uint8_t *)base + off);
-}
-
-#define RXQ_COUNT(q, field) counter(&(q)->stats, &(q)->stats_base, \
-	offsetof(struct vhostzc_rxq_stats, field))
-#define TXQ_COUNT(q, field) counter(&(q)->stats, &(q)->stats_base, \
-	offsetof(struct vhostzc_txq_stats, field))
-
-static void
-counters_baseline(void *base, const void *stats, size_t size)
-{
-	size_t off;
-
-	for (off = 0; off + sizeof(uint64_t) <= size; off += sizeof(uint64_t))
-		*(uint64_t *)((uint8_t *)base + off) = __atomic_load_n(
-			(const uint64_t *)((const uint8_t *)stats + off),
-			__ATOMIC_RELAXED);
-}
-
-static int
-vhostzc_stats_get(VZC_STATS_GET_ARGS)
-{
-	uint16_t i;
-
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		const struct vhostzc_rxq *q = dev->data->rx_queues[i];
-		uint64_t pkts, bytes, bad;
-
-		if (q == NULL)
-			continue;
-		pkts = RXQ_COUNT(q, pkts);
-		bytes = RXQ_COUNT(q, bytes);
-		bad = RXQ_COUNT(q, bad_desc);
-		stats->ipackets += pkts;
-		stats->ibytes += bytes;
-		stats->ierrors += bad;
-		stats->rx_nombuf += RXQ_COUNT(q, nombuf);
-		if (VZC_QSTATS != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			VZC_QSTATS->q_ipackets[i] += pkts;
-			VZC_QSTATS->q_ibytes[i] += bytes;
-			VZC_QSTATS->q_errors[i] += bad;
-		}
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		const struct vhostzc_txq *q = dev->data->tx_queues[i];
-		uint64_t pkts, bytes;
-
-		if (q == NULL)
-			continue;
-		pkts = TXQ_COUNT(q, pkts);
-		bytes = TXQ_COUNT(q, bytes);
-		stats->opackets += pkts;
-		stats->obytes += bytes;
-		stats->oerrors += TXQ_COUNT(q, errors);
-		if (VZC_QSTATS != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			VZC_QSTATS->q_opackets[i] += pkts;
-			VZC_QSTATS->q_obytes[i] += bytes;
-		}
-	}
-	return 0;
-}
-
-static int
-vhostzc_stats_reset(struct rte_eth_dev *dev)
-{
-	uint16_t i;
-
-	RTE_BUILD_BUG_ON(sizeof(struct vhostzc_rxq_stats) % sizeof(uint64_t));
-	RTE_BUILD_BUG_ON(sizeof(struct vhostzc_txq_stats) % sizeof(uint64_t));
-	for (i = 0; i < dev->data->nb_rx_queues; i++) {
-		struct vhostzc_rxq *q = dev->data->rx_queues[i];
-
-		if (q != NULL)
-			counters_baseline(&q->stats_base, &q->stats,
-					  sizeof(q->stats));
-	}
-	for (i = 0; i < dev->data->nb_tx_queues; i++) {
-		struct vhostzc_txq *q = dev->data->tx_queues[i];
-
-		if (q != NULL)
-			counters_baseline(&q->stats_base, &q->stats,
-					  sizeof(q->stats));
-	}
-	return 0;
-}
-
-static int
-vhostzc_xstats_reset(struct rte_eth_dev *dev)
-{
-	struct vhostzc_internal *in = dev->data->dev_private;
-
-	pthread_mutex_lock(&in->ctl);
-	in->connects = 0;
-	in->mem_updates = 0;
-	in->msg_refused = 0;
-	in->mem_faults = 0;
-	pthread_mutex_unlock(&in->ctl);
-	return vhostzc_stats_reset(dev);
-}
-
-/* Per-queue receive counters exposed as xstats, summed for the port too. */
-enum vhostzc_xstat_kind {
-	VHOSTZC_XS_COUNTER,	/* uint64_t at off in struct vhostzc_rxq_stats */
-	VHOSTZC_XS_LENT,	/* chains lent now */
-	VHOSTZC_XS_MODE,	/* 1 while the queue lends in IOVA mode off */
-	VHOSTZC_XS_BROKEN,	/* 1 while the guest's ring is broken */
-};
-
-struct vhostzc_xstat {
-	const char *name;
-	enum vhostzc_xstat_kind kind;
-	size_t off;
-};
-
-#define VZC_XS(n, field) \
-	{ n, VHOSTZC_XS_COUNTER, offsetof(struct vhostzc_rxq_stats, field) }
-#define VZC_XS_COPY(n, reason) \
-	{ n, VHOSTZC_XS_COUNTER, offsetof(struct vhostzc_rxq_stats, copy) + \
-	  sizeof(uint64_t) * (reason) }
-
-static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
-	VZC_XS("zc_packets", zc_pkts),
-	VZC_XS("copied_packets", copied_pkts),
-	{ "desc_lent_now", VHOSTZC_XS_LENT, 0 },
-	VZC_XS("desc_returned", returned),
-	VZC_XS("bad_desc", bad_desc),
-	{ "ring_broken", VHOSTZC_XS_BROKEN, 0 },
-	VZC_XS_COPY("copy_short", VHOSTZC_COPY_SHORT),
-	VZC_XS_COPY("copy_cap_reached", VHOSTZC_COPY_CAP),
-	VZC_XS_COPY("copy_unmappable", VHOSTZC_COPY_OFF),
-	VZC_XS_COPY("copy_no_iova", VHOSTZC_COPY_NO_IOVA),
-	VZC_XS_COPY("copy_iova_split", VHOSTZC_COPY_IOVA_SPLIT),
-	VZC_XS_COPY("copy_ring_low", VHOSTZC_COPY_RING_LOW),
-	VZC_XS_COPY("copy_rewrite", VHOSTZC_COPY_REWRITE),
-	VZC_XS_COPY("copy_layout", VHOSTZC_COPY_LAYOUT),
-	VZC_XS("desc_returned_at_stop", reclaimed_at_stop),
-	VZC_XS("snapshot_failed", snapshot_failed),
-	VZC_XS("freeze_over_budget", freeze_over_budget),
-	VZC_XS("guest_notifications", notify),
-	VZC_XS("used_writes_logged", logged),
-	{ "lend_iova_va", VHOSTZC_XS_MODE, VHOSTZC_IOVA_VA },
-	{ "lend_iova_va_dma", VHOSTZC_XS_MODE, VHOSTZC_IOVA_VA_DMA },
-	{ "lend_iova_pa", VHOSTZC_XS_MODE, VHOSTZC_IOVA_PA },
-};
-
-#define VHOSTZC_NB_RX_XSTATS RTE_DIM(vhostzc_rx_xstats)
-
-static uint64_t
-rx_xstat_value(const struct vhostzc_rxq *q, const struct vhostzc_xstat *x)
-{
-	switch (x->kind) {
-	case VHOSTZC_XS_LENT:
-		return q->lent;
-	case VHOSTZC_XS_MODE:
-		return q->ready && q->zc && q->lend_mode == x->off;
-	case VHOSTZC_XS_BROKEN:
-		return q->ready && q->ring_broken;
-	default:
-		return counter(&q->stats, &q->stats_base, x->off);
-	}
-}
-
-/* Port-level counters, kept by the control path. */
-static const struct {
-	const char *name;
-	size_t off;	/* in struct vhostzc_internal */
-} vhostzc_port_xstats[] = {
-	{ "vhost_connects", offsetof(struct vhostzc_internal, connects) },
-	{ "vhost_mem_table_updates",
-	  offsetof(struct vhostzc_internal, mem_updates) },
-	{ "vhost_msg_refused", offsetof(struct vhostzc_internal, msg_refused) },
-	{ "vhost_mem_faults", offsetof(struct vhostzc_internal, mem_faults) },
-};
-
-#define VHOSTZC_NB_PORT_XSTATS RTE_DIM(vhostzc_port_xstats)
-
-static unsigned int
-vhostzc_nb_xstats(struct rte_eth_dev *dev)
-{
-	return VHOSTZC_NB_PORT_XSTATS +
-		VHOSTZC_NB_RX_XSTATS * (1 + dev->data->nb_rx_queues);
-}
-
-static int
-vhostzc_xstats_get_names(struct rte_eth_dev *dev,
-			 struct rte_eth_xstat_name *names, unsigned int limit)
-{
-	unsigned int n = vhostzc_nb_xstats(dev), k = 0, i;
-	uint16_t qid;
-
-	if (names == NULL || limit < n)
-		return n;
-	for (i = 0; i < VHOSTZC_NB_PORT_XSTATS; i++)
-		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "%s",
-			 vhostzc_port_xstats[i].name);
-	for (i = 0; i < VHOSTZC_NB_RX_XSTATS; i++)
-		snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE, "rx_%s",
-			 vhostzc_rx_xstats[i].name);
-	for (qid = 0; qid < dev->data->nb_rx_queues; qid++)
-		for (i = 0; i < VHOSTZC_NB_RX_XSTATS; i++)
-			snprintf(names[k++].name, RTE_ETH_XSTATS_NAME_SIZE,
-				 "rx_q%u_%s", qid, vhostzc_rx_xstats[i].name);
-	return n;
-}
-
-static int
-vhostzc_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
-		   unsigned int limit)
-{
-	const struct vhostzc_internal *in = dev->data->dev_private;
-	unsigned int n = vhostzc_nb_xstats(dev), k, i;
-	struct rte_eth_xstat *rx = xs + VHOSTZC_NB_PORT_XSTATS;
-	uint16_t qid;
-
-	if (xs == NULL || limit < n)
-		return n;
-	for (k = 0; k < n; k++) {
-		xs[k].id = k;
-		xs[k].value = 0;
-	}
-	for (i = 0; i < VHOSTZC_NB_PORT_XSTATS; i++)
-		xs[i].value = *(const uint64_t *)((const uint8_t *)in +
-						 vhostzc_port_xstats[i].off);
-	for (qid = 0; qid < dev->data->nb_rx_queues; qid++) {
-		const struct vhostzc_rxq *q = dev->data->rx_queues[qid];
-
-		if (q == NULL)
-			continue;
-		for (i = 0; i < VHOSTZC_NB_RX_XSTATS; i++) {
-			uint64_t v = rx_xstat_value(q, &vhostzc_rx_xstats[i]);
-
-			rx[i].value += v;
-			rx[VHOSTZC_NB_RX_XSTATS * (1 + qid) + i].value = v;
-		}
-	}
-	return n;
-}
-
 static const struct eth_dev_ops vhostzc_ops = {
 	.dev_configure = vhostzc_dev_configure,
 	.dev_start = vhostzc_dev_start,
@@ -722,7 +676,70 @@ static const struct eth_dev_ops vhostzc_ops = {
 	.xstats_get = vhostzc_xstats_get,
 	.xstats_get_names = vhostzc_xstats_get_names,
 	.xstats_reset = vhostzc_xstats_reset,
+	.mtu_set = vhostzc_mtu_set,
+	.promiscuous_enable = vhostzc_promisc_noop,
+	.promiscuous_disable = vhostzc_promisc_noop,
+	.allmulticast_enable = vhostzc_promisc_noop,
+	.allmulticast_disable = vhostzc_promisc_noop,
+	.rx_queue_intr_enable = vhostzc_rx_intr_enable,
+	.rx_queue_intr_disable = vhostzc_rx_intr_disable,
+	.get_monitor_addr = vhostzc_get_monitor_addr,
+	.rxq_info_get = vhostzc_rxq_info_get,
+	.txq_info_get = vhostzc_txq_info_get,
+	.tx_done_cleanup = vhostzc_tx_done_cleanup,
 };
+
+/*
+ * A secondary process (dpdk-proc-info, dpdk-pdump, dpdk-dumpcap) sees the
+ * port's shared data: stats, xstats, link and device info are read from
+ * it; nothing is written that the primary writes. It must never run a
+ * burst: the rings are mapped in the primary's address space only, and
+ * captures (pdump) run inside the primary's own bursts.
+ */
+static uint16_t
+burst_none(void *q __rte_unused, struct rte_mbuf **pkts __rte_unused,
+	   uint16_t n __rte_unused)
+{
+	return 0;
+}
+
+/* The primary keeps the shared link status current; nothing to ask. */
+static int
+secondary_link_update(struct rte_eth_dev *dev __rte_unused,
+		      int wait __rte_unused)
+{
+	return 0;
+}
+
+static const struct eth_dev_ops vhostzc_secondary_ops = {
+	.dev_infos_get = vhostzc_dev_infos_get,
+	.link_update = secondary_link_update,
+	.stats_get = vhostzc_stats_get,
+	.stats_reset = vhostzc_stats_reset,
+	.xstats_get = vhostzc_xstats_get,
+	.xstats_get_names = vhostzc_xstats_get_names,
+	.xstats_reset = vhostzc_xstats_reset,
+	.rxq_info_get = vhostzc_rxq_info_get,
+	.txq_info_get = vhostzc_txq_info_get,
+};
+
+static int
+probe_secondary(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct rte_eth_dev *dev = rte_eth_dev_attach_secondary(name);
+
+	if (dev == NULL) {
+		VHOSTZC_LOG(ERR, "%s: not found in the primary process", name);
+		return -ENODEV;
+	}
+	dev->dev_ops = &vhostzc_secondary_ops;
+	dev->device = &vdev->device;
+	dev->rx_pkt_burst = burst_none;
+	dev->tx_pkt_burst = burst_none;
+	rte_eth_dev_probing_finish(dev);
+	return 0;
+}
 
 static int
 vhostzc_probe(struct rte_vdev_device *vdev)
@@ -734,11 +751,8 @@ vhostzc_probe(struct rte_vdev_device *vdev)
 	struct vhostzc_args a;
 	int ret;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		VHOSTZC_LOG(ERR, "%s: secondary processes are not supported",
-			    name);
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return probe_secondary(vdev);
 	ret = parse_args(rte_vdev_device_args(vdev), &a);
 	if (ret != 0)
 		return ret;
@@ -813,7 +827,9 @@ vhostzc_remove(struct rte_vdev_device *vdev)
 	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
 	if (dev == NULL)
 		return 0;
-	vhostzc_dev_close(dev);
+	/* A secondary only lets go of its view; the primary owns the port. */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		vhostzc_dev_close(dev);
 	return rte_eth_dev_release_port(dev);
 }
 

@@ -121,7 +121,10 @@ struct vhostzc_rxq {
 	bool linear;		/* no RX scatter: one segment per packet */
 	bool pinned_pool;	/* mp has pinned extbufs: never lend */
 	int callfd;
+	int kickfd;		/* the guest's kick eventfd: our rx interrupt */
+	bool intr_on;		/* the application sleeps on it: kicks wanted */
 	int vid;
+	uint16_t nb_desc;	/* asked for at setup (rxq_info) */
 	uint16_t vring_idx;
 	uint16_t port_id;
 	uint16_t queue_id;
@@ -145,6 +148,7 @@ struct vhostzc_txq {
 	VZC_ATOMIC(bool) ready;
 	bool vlan_insert;
 	int vid;
+	uint16_t nb_desc;	/* asked for at setup (txq_info) */
 	struct vhostzc_rxq *rxq;	/* same-index rx queue, for housekeeping */
 	uint16_t vring_idx;
 	uint16_t queue_id;
@@ -152,6 +156,14 @@ struct vhostzc_txq {
 	struct vhostzc_txq_stats stats;	/* written by the datapath only */
 	struct vhostzc_txq_stats stats_base;	/* as for rx */
 } __rte_cache_aligned;
+
+/* Port counters (xstats vhost_*), kept by the control path. */
+struct vhostzc_port_stats {
+	uint64_t connects;	/* new_device count */
+	uint64_t mem_updates;	/* memory tables mapped */
+	uint64_t msg_refused;	/* messages refused, front-end dropped */
+	uint64_t mem_faults;	/* SIGBUS caught in its memory */
+};
 
 /* Port-private data. */
 struct vhostzc_internal {
@@ -171,12 +183,13 @@ struct vhostzc_internal {
 	bool paused;		/* between a pre and post message hook */
 	bool registered;	/* vhost driver registered for iface */
 	bool vring_enabled[VHOSTZC_MAX_QUEUES * 2];
+	/* What rte_pmd_vhostzc_get_queue_event last reported, per ring. */
+	bool vring_seen[VHOSTZC_MAX_QUEUES * 2];
+	uint16_t guest_mtu;	/* VIRTIO_NET_F_MTU: the guest's, else 0 */
 	uint64_t features;
 	struct vhostzc_memgen *mem;
-	uint64_t mem_updates;	/* memory tables mapped (xstat) */
-	uint64_t connects;	/* new_device count (xstat) */
-	uint64_t msg_refused;	/* messages refused, front-end dropped (xstat) */
-	uint64_t mem_faults;	/* SIGBUS caught in its memory (xstat) */
+	struct vhostzc_port_stats stats;	/* xstats; control path */
+	struct vhostzc_port_stats stats_base;	/* at the last xstats_reset */
 	/* Unique per registration: guards and drops find the port by it. */
 	uint64_t owner;
 	bool closing;		/* socket being unregistered: add no guards */
@@ -190,9 +203,14 @@ struct vhostzc_internal {
 uint16_t vhostzc_rx_burst(void *q, struct rte_mbuf **pkts, uint16_t n);
 uint16_t vhostzc_tx_burst(void *q, struct rte_mbuf **pkts, uint16_t n);
 void vhostzc_rxq_reclaim_and_publish(struct vhostzc_rxq *q);
+void vhostzc_txq_housekeeping(struct vhostzc_txq *q);
 void vhostzc_rxqs_return_lent(struct vhostzc_rxq *const *qs, uint16_t n,
 			      uint64_t budget);
 void vhostzc_rxq_zc_mode(struct vhostzc_rxq *q);
+int vhostzc_rxq_intr(struct vhostzc_rxq *q, bool on);
+struct rte_power_monitor_cond;
+int vhostzc_rxq_monitor_addr(struct vhostzc_rxq *q,
+			     struct rte_power_monitor_cond *pmc);
 
 /* vhostzc_vhost.c: vhost-user control */
 int vhostzc_vhost_register(struct vhostzc_internal *in);

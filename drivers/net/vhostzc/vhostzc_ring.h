@@ -228,6 +228,30 @@ vzc_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 bool vzc_ring_need_notify(struct vzc_vring *vr);
 
 /*
+ * Ask the driver for a kick when it makes more entries available (enable),
+ * or not: VRING_USED_F_NO_NOTIFY without EVENT_IDX; with it, avail_event
+ * set to the next entry we consume (disabling leaves it behind, so the
+ * driver stops kicking once it passed it). The full fence orders this store
+ * before the caller's re-check of avail->idx: a driver that published an
+ * entry just before it saw the store does not kick, and the re-check finds
+ * that entry (the classic lost wake-up).
+ */
+static inline void
+vzc_ring_set_notify(struct vzc_vring *vr, bool enable)
+{
+	if (vr->event_idx) {
+		if (enable)
+			__atomic_store_n((uint16_t *)&vr->used->ring[vr->size],
+					 vr->last_avail, __ATOMIC_RELAXED);
+	} else {
+		__atomic_store_n(&vr->used->flags,
+				 enable ? 0 : VZC_USED_F_NO_NOTIFY,
+				 __ATOMIC_RELAXED);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/*
  * Walk the chain starting at head, resolving indirect tables, into c.
  * VZC_WALK_MORE: c->iov[] holds the first VZC_MAX_IOV pieces and the
  * chain goes on; vzc_ring_walk_next replaces them with the next ones

@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 #include <rte_net.h>
+#include <rte_power_intrinsics.h>
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
@@ -774,6 +775,64 @@ out:
 }
 
 /*
+ * Rx interrupt on or off (the application's thread, between bursts). On:
+ * the guest is asked to kick, then the ring is checked again after the
+ * fence in vzc_ring_set_notify; entries that arrived before the guest saw
+ * the request would bring no kick, so we make the kick eventfd readable
+ * ourselves and the application's epoll returns at once. The choice is
+ * kept across reattachments (vhostzc_queues_sync applies it).
+ */
+int
+vhostzc_rxq_intr(struct vhostzc_rxq *q, bool on)
+{
+	bool broken;
+
+	rte_spinlock_lock(&q->lock);
+	q->intr_on = on;
+	if (q->ready) {
+		vzc_ring_set_notify(&q->vr, on);
+		if (on && q->kickfd >= 0 &&
+		    (vzc_ring_avail_count(&q->vr, &broken) != 0 || broken))
+			eventfd_write(q->kickfd, 1);
+	}
+	rte_spinlock_unlock(&q->lock);
+	return 0;
+}
+
+/* Sleep (0) while the avail index is where we last took from. */
+static int
+monitor_avail(const uint64_t value,
+	      const uint64_t opaque[RTE_POWER_MONITOR_OPAQUE_SZ])
+{
+	return (uint16_t)value == (uint16_t)opaque[0] ? 0 : -1;
+}
+
+/*
+ * rte_power_monitor on the guest's avail index: the lcore sleeps until the
+ * guest publishes an entry. The address is in the vhost library's mapping
+ * of the ring and stays valid while the front-end's memory table does;
+ * power-management code asks again before every sleep.
+ */
+int
+vhostzc_rxq_monitor_addr(struct vhostzc_rxq *q,
+			 struct rte_power_monitor_cond *pmc)
+{
+	int ret = -ENODEV;
+
+	if (!rte_spinlock_trylock(&q->lock))
+		return -EBUSY;
+	if (q->ready) {
+		pmc->addr = &q->vr.avail->idx;
+		pmc->opaque[0] = q->vr.last_avail;
+		pmc->fn = monitor_avail;
+		pmc->size = sizeof(q->vr.avail->idx);
+		ret = 0;
+	}
+	rte_spinlock_unlock(&q->lock);
+	return ret;
+}
+
+/*
  * Insert the VLAN tag the application asked for. A lent (extbuf) or shared
  * mbuf cannot take it in place (its bytes are the guest's, or another
  * holder's): it is copied into a direct mbuf from its own pool first.
@@ -797,32 +856,38 @@ tx_vlan_insert(struct rte_mbuf **m)
 	return 0;
 }
 
+/*
+ * Housekeeping for the receive side of the same queue pair, so that
+ * descriptors freed by the app go back to the guest even when the app
+ * stops polling rx. Skipped if rx_burst is running right now. Only on a
+ * started port, whose queue pairs are fixed; everything about the receive
+ * queue is read under its lock: the control path may orphan its lender
+ * at any time (one trylock per burst, not per packet).
+ */
+void
+vhostzc_txq_housekeeping(struct vhostzc_txq *q)
+{
+	struct vhostzc_rxq *rq = q->rxq;
+
+	if (!vzc_atomic_load(&q->ready, VZC_ACQUIRE) || rq == NULL ||
+	    !rte_spinlock_trylock(&rq->lock))
+		return;
+	if (rq->ready)
+		vhostzc_rxq_reclaim_and_publish(rq);
+	rte_spinlock_unlock(&rq->lock);
+}
+
 uint16_t
 vhostzc_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct vhostzc_txq *q = txq;
-	struct vhostzc_rxq *rq;
 	uint64_t bytes = 0;
 	uint16_t sent = 0, i;
 
 	/* Acquire: pairs with the release in vhostzc_txqs_update (vid). */
 	if (unlikely(!vzc_atomic_load(&q->ready, VZC_ACQUIRE)))
 		return 0;
-	/*
-	 * Housekeeping for the receive side of the same queue pair, so that
-	 * descriptors freed by the app go back to the guest even when the
-	 * app stops polling rx. Skipped if rx_burst is running right now.
-	 * Only on a started port (ready above), whose queue pairs are fixed;
-	 * everything about the receive queue is read under its lock: the
-	 * control path may orphan its lender at any time (one trylock per
-	 * burst, not per packet).
-	 */
-	rq = q->rxq;
-	if (rq != NULL && rte_spinlock_trylock(&rq->lock)) {
-		if (rq->ready)
-			vhostzc_rxq_reclaim_and_publish(rq);
-		rte_spinlock_unlock(&rq->lock);
-	}
+	vhostzc_txq_housekeeping(q);
 
 	if (!rte_spinlock_trylock(&q->lock))
 		return 0;

@@ -22,7 +22,7 @@
 #include <rte_malloc.h>
 #include <rte_vhost.h>
 
-#include "vhostzc.h"
+#include "vhostzc_ethdev.h"
 #include "vhostzc_guard.h"
 #include "vhostzc_vhost_user.h"
 
@@ -282,6 +282,9 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 		sizeof(struct virtio_net_hdr);
 	q->log_dirty = (in->features & (1ULL << VHOST_F_LOG_ALL)) != 0;
 	q->callfd = vring.callfd;
+	q->kickfd = vring.kickfd;
+	/* Kicks as the application wants them (it may sleep on rx intr). */
+	vzc_ring_set_notify(&q->vr, q->intr_on);
 
 	if (q->mem != NULL)
 		vhostzc_memgen_put(q->mem);
@@ -396,6 +399,7 @@ vhostzc_queues_sync(struct vhostzc_internal *in)
 			rxq_pause(q);
 		}
 	}
+	vhostzc_intr_sync(in);
 }
 
 /*
@@ -428,7 +432,7 @@ refresh_memgen(struct vhostzc_internal *in)
 	if (in->mem != NULL)
 		vhostzc_memgen_put(in->mem);
 	in->mem = vhostzc_memgen_create(in->vid, in->owner);
-	in->mem_updates++;
+	in->stats.mem_updates++;
 }
 
 /* The library's own mappings of guest memory and log, guarded. in->ctl. */
@@ -554,7 +558,7 @@ refuse_msg(struct vhostzc_internal *in, const struct vzc_vhost_user_hdr *h,
 		fds[i] = -1;
 	}
 	pthread_mutex_lock(&in->ctl);
-	in->msg_refused++;
+	in->stats.msg_refused++;
 	pthread_mutex_unlock(&in->ctl);
 	VHOSTZC_LOG(ERR, "port %u: vhost-user message %u refused: %s; "
 		    "dropping the front-end", in->port_id, h->request, why);
@@ -692,6 +696,27 @@ vhostzc_destroy_connection(int vid)
 	VHOSTZC_LOG(INFO, "port %u: front-end disconnected", in->port_id);
 }
 
+/*
+ * A guest that negotiated VIRTIO_NET_F_MTU (QEMU host_mtu=) sends and
+ * takes frames up to its MTU: the port reports it, and refuses a larger
+ * one (mtu_set). in->ctl held.
+ */
+static void
+guest_mtu_update(struct vhostzc_internal *in, int vid)
+{
+	uint16_t mtu = 0;
+
+	if ((in->features & (1ULL << VIRTIO_NET_F_MTU)) == 0 ||
+	    rte_vhost_get_mtu(vid, &mtu) != 0)
+		mtu = 0;
+	if (mtu != 0 && mtu != in->guest_mtu)
+		VHOSTZC_LOG(NOTICE, "port %u: the guest's MTU is %u",
+			    in->port_id, mtu);
+	in->guest_mtu = mtu;
+	if (mtu != 0)
+		in->eth_dev->data->mtu = mtu;
+}
+
 static int
 vhostzc_new_device(int vid)
 {
@@ -705,13 +730,14 @@ vhostzc_new_device(int vid)
 	rte_vhost_get_negotiated_features(vid, &in->features);
 	lib_guards_set(in, vid);
 	refresh_memgen(in);
+	guest_mtu_update(in, vid);
 	nr = rte_vhost_get_vring_num(vid);
 	/* We poll: no kicks from the guest for any ring. */
 	for (i = 0; i < nr; i++)
 		rte_vhost_enable_guest_notification(vid, i, 0);
 	in->running = true;
 	in->paused = false;
-	in->connects++;
+	in->stats.connects++;
 	vhostzc_queues_sync(in);
 	vhostzc_txqs_update(in);
 	pthread_mutex_unlock(&in->ctl);
@@ -726,6 +752,8 @@ static void
 vhostzc_destroy_device(int vid)
 {
 	struct vhostzc_internal *in = find_internal(vid);
+	bool rings_were_on = false;
+	size_t i;
 
 	if (in == NULL)
 		return;
@@ -737,12 +765,18 @@ vhostzc_destroy_device(int vid)
 		vhostzc_memgen_put(in->mem);
 		in->mem = NULL;
 	}
+	for (i = 0; i < RTE_DIM(in->vring_enabled); i++)
+		rings_were_on |= in->vring_enabled[i];
 	memset(in->vring_enabled, 0, sizeof(in->vring_enabled));
+	in->guest_mtu = 0;
 	pthread_mutex_unlock(&in->ctl);
 	/* No ring lock is held here: safe to wait for transmit bursts. */
 	vhostzc_txqs_quiesce(in);
 
 	VHOSTZC_LOG(INFO, "port %u: device %d stopped", in->port_id, vid);
+	if (rings_were_on)
+		rte_eth_dev_callback_process(in->eth_dev,
+					     RTE_ETH_EVENT_QUEUE_STATE, NULL);
 	lsc_event(in, false);
 }
 
@@ -750,10 +784,13 @@ static int
 vhostzc_vring_state_changed(int vid, uint16_t vring, int enable)
 {
 	struct vhostzc_internal *in = find_internal(vid);
+	bool changed;
 
 	if (in == NULL)
 		return -1;
 	pthread_mutex_lock(&in->ctl);
+	changed = vring < RTE_DIM(in->vring_enabled) &&
+		in->vring_enabled[vring] != (enable != 0);
 	if (vring < RTE_DIM(in->vring_enabled))
 		in->vring_enabled[vring] = enable != 0;
 	/* Only where the library cannot be told our queue count (22.11). */
@@ -764,6 +801,10 @@ vhostzc_vring_state_changed(int vid, uint16_t vring, int enable)
 	if (in->running && !in->paused)
 		vhostzc_queues_sync(in);
 	pthread_mutex_unlock(&in->ctl);
+	/* Unlocked: the application's callback reads the event (in->ctl). */
+	if (changed)
+		rte_eth_dev_callback_process(in->eth_dev,
+					     RTE_ETH_EVENT_QUEUE_STATE, NULL);
 	return 0;
 }
 
@@ -896,7 +937,7 @@ guard_fault(uint64_t owner, uint32_t faults)
 		if (e->in->owner == owner) {
 			in = e->in;
 			/* Under the list lock: the port cannot go meanwhile. */
-			in->mem_faults += faults;
+			in->stats.mem_faults += faults;
 			VHOSTZC_LOG(ERR, "port %u: the front-end's memory lost its "
 				    "backing (SIGBUS, %u); zero pages mapped over it",
 				    in->port_id, faults);
