@@ -31,6 +31,8 @@
 #include <rte_memory.h>
 #include <rte_vhost.h>
 
+#include "rte_pmd_vhostzc.h"
+
 #include "../unit/vzc_test.h"
 #include "vzc_pattern.h"
 
@@ -39,6 +41,7 @@
 #define BIG_ROOM	(10240 + RTE_PKTMBUF_HEADROOM)
 
 static uint16_t be_port = RTE_MAX_ETHPORTS, peer_port = RTE_MAX_ETHPORTS;
+static uint32_t queue_state_calls;
 static struct rte_mempool *be_rx_pool, *be_tx_pool, *peer_rx_pool, *peer_tx_pool;
 
 /* A packet of len bytes in segments of at most seg bytes from pool. */
@@ -235,6 +238,27 @@ forward_tagged(uint32_t len, uint32_t count)
 	return fwd == count ? good : 0;
 }
 
+static int
+on_queue_state(uint16_t port __rte_unused, enum rte_eth_event_type ev __rte_unused,
+	       void *arg __rte_unused, void *ret __rte_unused)
+{
+	__atomic_add_fetch(&queue_state_calls, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Read every pending ring event: bit 0 rx enabled, 1 tx enabled, 2/3 off. */
+static unsigned int
+queue_events(void)
+{
+	struct rte_pmd_vhostzc_queue_event ev;
+	unsigned int seen = 0;
+
+	while (rte_pmd_vhostzc_get_queue_event(be_port, &ev) == 0)
+		if (ev.queue_id == 0)
+			seen |= 1u << ((ev.rx ? 0 : 1) + (ev.enable ? 0 : 2));
+	return seen;
+}
+
 static bool
 wait_link(uint16_t port)
 {
@@ -269,6 +293,7 @@ main(int argc, char **argv)
 	bool scatter = getenv("VZC_RX_SCATTER") != NULL;
 	struct rte_eth_dev_info info;
 	uint64_t zc_expected = 0, copy_expected = 0;
+	uint32_t calls;
 	uint16_t port;
 	size_t i;
 
@@ -303,12 +328,34 @@ main(int argc, char **argv)
 		fprintf(stderr, "mempool creation failed\n");
 		return 1;
 	}
+	CHECK(rte_eth_dev_callback_register(be_port, RTE_ETH_EVENT_QUEUE_STATE,
+					    on_queue_state, NULL) == 0,
+	      "queue-state callback");
 	CHECK(port_setup(be_port, be_rx_pool,
 			 scatter ? RTE_ETH_RX_OFFLOAD_SCATTER : 0,
 			 RTE_ETH_TX_OFFLOAD_VLAN_INSERT) == 0,
 	      "backend port starts");
 	CHECK(port_setup(peer_port, peer_rx_pool, 0, 0) == 0, "peer port starts");
 	CHECK(wait_link(be_port), "backend link up once the peer is there");
+	/* The peer may have enabled them before we could register. */
+	CHECK(queue_events() == 3,
+	      "queue-state events: both rings of queue 0 enabled");
+	CHECK(rte_pmd_vhostzc_get_queue_event(peer_port,
+		&(struct rte_pmd_vhostzc_queue_event){ 0 }) == -ENOTSUP,
+	      "not our port");
+	{
+		/* What applications (testpmd, OVS) do at start: no error. */
+		uint16_t mtu = 0;
+
+		CHECK(rte_eth_promiscuous_enable(be_port) == 0 &&
+		      rte_eth_allmulticast_enable(be_port) == 0 &&
+		      rte_eth_promiscuous_get(be_port) == 1,
+		      "promiscuous and all-multicast");
+		CHECK(rte_eth_dev_set_mtu(be_port, 9000) == 0 &&
+		      rte_eth_dev_get_mtu(be_port, &mtu) == 0 && mtu == 9000,
+		      "MTU 9000: %u", mtu);
+		CHECK(rte_eth_dev_set_mtu(be_port, 1500) == 0, "MTU back");
+	}
 	{
 		/* Memory regions one by one are never offered (design.md). */
 		char sock[PATH_MAX];
@@ -437,7 +484,20 @@ main(int argc, char **argv)
 	CHECK(rte_eth_dev_stop(peer_port) == 0, "peer stops");
 	CHECK(rte_mempool_full(peer_tx_pool), "every peer TX descriptor back: "
 	      "%u of %u", rte_mempool_avail_count(peer_tx_pool), 2047);
+	calls = __atomic_load_n(&queue_state_calls, __ATOMIC_RELAXED);
 	CHECK(rte_eth_dev_close(peer_port) == 0, "peer closes");
+	{
+		unsigned int seen = 0;
+		int i;
+
+		for (i = 0; i < 200 && (seen & 0xc) != 0xc; i++) {
+			seen |= queue_events();
+			rte_delay_ms(5);
+		}
+		CHECK((seen & 0xc) == 0xc && queue_state_calls > calls,
+		      "queue-state events: rings disabled when the peer goes "
+		      "(%#x), with a callback", seen);
+	}
 	CHECK(rte_eth_dev_stop(be_port) == 0, "backend stops");
 	CHECK(rte_eth_dev_close(be_port) == 0, "backend closes");
 	CHECK(rte_mempool_full(be_rx_pool) && rte_mempool_full(be_tx_pool) &&
