@@ -14,9 +14,17 @@ pmd=$2
 shift 2
 
 dir=$(mktemp -d "${VHOSTZC_RUN_DIR:-/run}/vhostzc-test.XXXXXX")
-# EAL leaves a runtime directory per file prefix: ours and our peers' go.
-export VZC_PREFIX="vzctest$$"
-trap 'rm -rf "$dir" /var/run/dpdk/"$VZC_PREFIX"*' EXIT INT TERM
+# EAL leaves a runtime directory per file prefix, and with shared memory
+# (VZC_SHARED) hugepage files: ours and our peers' go.
+export VZC_PREFIX="vzctest$$" VZC_PMD="$pmd"
+hugedirs=$(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts)
+cleanup() {
+	[ -n "${VZC_KEEP:-}" ] || rm -rf "$dir"; rm -rf /var/run/dpdk/"$VZC_PREFIX"*
+	for h in $hugedirs; do
+		rm -f "$h/$VZC_PREFIX"*
+	done
+}
+trap cleanup EXIT INT TERM
 
 free_huge=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
 if [ -z "${VHOSTZC_NO_HUGE:-}" ] && [ "${free_huge:-0}" -ge 512 ] &&
@@ -25,6 +33,8 @@ if [ -z "${VHOSTZC_NO_HUGE:-}" ] && [ "${free_huge:-0}" -ge 512 ] &&
 	# write lock, which the in-process virtio-user peer holds for reading
 	# while it waits for our replies.
 	mem="--in-memory --single-file-segments -m 1024"
+	# VZC_SHARED: secondary processes attach, so memory must be shared.
+	[ -z "${VZC_SHARED:-}" ] || mem="--single-file-segments -m 512"
 	VZC_HUGE_OK=1
 else
 	mem="--no-huge -m 1536 --no-shconf"
