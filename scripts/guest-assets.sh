@@ -15,7 +15,7 @@ set -eu
 command -v cpio >/dev/null || { echo "cpio is not installed" >&2; exit 1; }
 out=${1:?usage: $0 OUTDIR}
 # Bump when the initramfs contents change: cached images are rebuilt.
-stamp="init-v7"
+stamp="init-v8"
 [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] && [ -s "$out/initrd-dpdk.gz" ] &&
 	[ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 
@@ -73,7 +73,11 @@ cat >> "$root/init" <<'INIT'
 ip=$(arg ip)
 peer=$(arg peer)
 vlan=$(arg vlan)
+mtu=$(arg mtu)
+# vzc.sizes=56,1400,...: the ping payload sizes.
+sizes=$(arg sizes | tr , ' ')
 ip link set lo up
+[ -z "$mtu" ] || ip link set eth0 mtu "$mtu"
 ip link set eth0 up
 dev=eth0
 if [ -n "$vlan" ]; then
@@ -84,7 +88,7 @@ fi
 ip addr add "${ip:-10.0.0.2/24}" dev $dev
 echo VZC-GUEST-UP
 pings() {
-	for s in 56 1400; do
+	for s in ${sizes:-56 1400}; do
 		ping -c 20 -i 0.2 -W 2 -s $s "$peer" > /tmp/p 2>&1
 		echo "VZC-PING size=$s $(grep 'packet loss' /tmp/p)"
 	done

@@ -7,7 +7,8 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
 pkgs="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config libnuma-dev gcc
-	qemu-system-x86 busybox-static cpio zstd xz-utils openvswitch-switch-dpdk"
+	qemu-system-x86 busybox-static cpio zstd xz-utils openvswitch-switch-dpdk
+	python3-pyelftools clang"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -36,7 +36,7 @@ logs=
 skipped=
 
 # Tests that need the system DPDK, with why.
-needs_system="ovs-normal ovs-vlan vm2nic-va vm2nic-pa"
+needs_system="ovs-normal ovs-vlan ovs-jumbo vm2nic-va vm2nic-pa"
 why_system() {
 	case $1 in
 	ovs-*) echo "Debian's Open vSwitch links the system DPDK" ;;
