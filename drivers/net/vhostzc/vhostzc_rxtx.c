@@ -518,7 +518,8 @@ static void
 rx_offload(struct vhostzc_rxq *q, struct rte_mbuf *m,
 	   const struct vzc_net_hdr *h)
 {
-	struct rte_net_hdr_lens hl;
+	/* rte_net_get_ptype sets only the lengths of headers it parsed. */
+	struct rte_net_hdr_lens hl = { 0 };
 	uint32_t ptype;
 
 	if (h->flags == 0 && h->gso_type == VZC_NET_HDR_GSO_NONE)
@@ -656,9 +657,15 @@ copied:
 		return bad ? RX_BAD : RX_NOMBUF;
 	q->stats.copy[why]++;
 deliver:
-	rx_offload(q, *out, &h);
-	if (q->vlan_strip)
+	/*
+	 * Strip first, so that the packet type and header lengths describe
+	 * the frame the application gets; only a frame whose first segment
+	 * holds the Ethernet and VLAN headers has a tag to strip.
+	 */
+	if (q->vlan_strip && (*out)->data_len >=
+	    sizeof(struct rte_ether_hdr) + sizeof(struct rte_vlan_hdr))
 		rte_vlan_strip(*out);
+	rx_offload(q, *out, &h);
 	return why == VHOSTZC_COPY_NR ? RX_LENT : RX_COPIED;
 }
 
