@@ -190,8 +190,12 @@ struct vhostzc_internal {
 	struct vhostzc_memgen *mem;
 	struct vhostzc_port_stats stats;	/* xstats; control path */
 	struct vhostzc_port_stats stats_base;	/* at the last xstats_reset */
-	/* Unique per registration: guards and drops find the port by it. */
+	/* Unique per port: guards and drops find the port by it. */
 	uint64_t owner;
+	/* The current connection: owner << 20 | its sequence number. */
+	uint64_t conn;
+	uint32_t conn_seq;
+	int refused_vid;	/* a message of it was refused, or -1 */
 	bool closing;		/* socket being unregistered: add no guards */
 	/* The library's mappings of the front-end's memory and log, guarded. */
 	int lib_guard[VZC_MAX_REGIONS + 1];
@@ -215,7 +219,6 @@ int vhostzc_rxq_monitor_addr(struct vhostzc_rxq *q,
 /* vhostzc_vhost.c: vhost-user control */
 int vhostzc_vhost_register(struct vhostzc_internal *in);
 void vhostzc_vhost_unregister(struct vhostzc_internal *in);
-void vhostzc_vhost_drop(uint64_t owner);
 void vhostzc_queues_sync(struct vhostzc_internal *in);
 void vhostzc_queues_detach_all(struct vhostzc_internal *in, bool stop);
 void vhostzc_txqs_update(struct vhostzc_internal *in);

@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <rte_alarm.h>
 #include <rte_ethdev.h>
 #include <ethdev_driver.h>
 #include <rte_malloc.h>
@@ -431,7 +430,7 @@ refresh_memgen(struct vhostzc_internal *in)
 {
 	if (in->mem != NULL)
 		vhostzc_memgen_put(in->mem);
-	in->mem = vhostzc_memgen_create(in->vid, in->owner);
+	in->mem = vhostzc_memgen_create(in->vid, in->conn);
 	in->stats.mem_updates++;
 }
 
@@ -462,13 +461,13 @@ lib_guards_set(struct vhostzc_internal *in, int vid)
 			if (mem->regions[i].mmap_addr != NULL)
 				in->lib_guard[k++] = vhostzc_guard_add(
 					mem->regions[i].mmap_addr,
-					mem->regions[i].mmap_size, in->owner);
+					mem->regions[i].mmap_size, in->conn);
 		free(mem);
 	}
 	if (rte_vhost_get_log_base(vid, &log_base, &log_size) == 0 &&
 	    log_base != 0 && log_size != 0)
 		in->lib_guard[VZC_MAX_REGIONS] = vhostzc_guard_add(
-			(void *)(uintptr_t)log_base, log_size, in->owner);
+			(void *)(uintptr_t)log_base, log_size, in->conn);
 	for (i = 0; i < RTE_DIM(in->lib_guard); i++)
 		if (in->lib_guard[i] == -ENOSPC)
 			VHOSTZC_LOG(WARNING, "port %u: guard table full: a front-end "
@@ -534,21 +533,16 @@ msg_files_bad(const struct vzc_vhost_user_hdr *h, void *msg)
 	}
 }
 
-/* EAL interrupt thread: close the port's connection by reopening its socket. */
-static void
-drop_alarm(void *arg)
-{
-	vhostzc_vhost_drop((uint64_t)(uintptr_t)arg);
-}
-
 /*
  * Refuse a message the library must not act on: its fds are closed here
- * (the library leaves them to a handler that says it handled the message)
- * and the front-end is dropped.
+ * (the library leaves them to a handler that says it handled the
+ * message). Without REPLY_ACK the library then closes the connection;
+ * with it the front-end is told, and every later message of that
+ * connection is refused too, so nothing it sends is acted on.
  */
 static enum rte_vhost_msg_result
-refuse_msg(struct vhostzc_internal *in, const struct vzc_vhost_user_hdr *h,
-	   void *msg, const char *why)
+refuse_msg(struct vhostzc_internal *in, int vid,
+	   const struct vzc_vhost_user_hdr *h, void *msg, const char *why)
 {
 	int nfds, *fds = vzc_vhost_msg_fds(msg, &nfds), i;
 
@@ -559,11 +553,10 @@ refuse_msg(struct vhostzc_internal *in, const struct vzc_vhost_user_hdr *h,
 	}
 	pthread_mutex_lock(&in->ctl);
 	in->stats.msg_refused++;
+	in->refused_vid = vid;
 	pthread_mutex_unlock(&in->ctl);
 	VHOSTZC_LOG(ERR, "port %u: vhost-user message %u refused: %s; "
 		    "dropping the front-end", in->port_id, h->request, why);
-	if (rte_eal_alarm_set(1, drop_alarm, (void *)(uintptr_t)in->owner) != 0)
-		VHOSTZC_LOG(ERR, "port %u: cannot schedule the drop", in->port_id);
 	return RTE_VHOST_MSG_RESULT_ERR;
 }
 
@@ -602,8 +595,10 @@ vhostzc_pre_msg(int vid, void *msg)
 	if (in == NULL)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	why = msg_files_bad(h, msg);
+	if (why == NULL && in->refused_vid == vid)
+		why = "an earlier message of this connection was refused";
 	if (why != NULL)
-		return refuse_msg(in, h, msg, why);
+		return refuse_msg(in, vid, h, msg, why);
 
 	pthread_mutex_lock(&in->ctl);
 	VHOSTZC_LOG(DEBUG, "port %u: message %u (running %d paused %d)",
@@ -674,6 +669,13 @@ vhostzc_new_connection(int vid)
 		return -1;
 	VHOSTZC_LOG(INFO, "port %u: front-end connected (vid %d)",
 		    in->port_id, vid);
+	/* Guards of this connection's memory name it: a late fault drops it
+	 * only, never a front-end that came after.
+	 */
+	pthread_mutex_lock(&in->ctl);
+	in->conn = in->owner << 20 | (++in->conn_seq & 0xfffff);
+	in->refused_vid = -1;
+	pthread_mutex_unlock(&in->ctl);
 	if (rte_vhost_extern_callback_register(vid, &vhostzc_extern_ops, in) != 0) {
 		VHOSTZC_LOG(ERR, "port %u: cannot hook vhost-user messages",
 			    in->port_id);
@@ -895,13 +897,13 @@ socket_close(struct vhostzc_internal *in)
 }
 
 /*
- * Drop the front-end of the port `owner` names (a message refused, or its
- * memory faulted): reopen the socket, which closes the connection; the
+ * Drop the front-end connection `conn` names (its memory faulted), if it is
+ * still the port's: reopen the socket, which closes the connection; the
  * port then waits for the next front-end as after a disconnect. EAL
  * interrupt thread.
  */
-void
-vhostzc_vhost_drop(uint64_t owner)
+static void
+conn_drop(uint64_t conn)
 {
 	struct vhostzc_internal *in = NULL;
 	struct vhostzc_entry *e;
@@ -909,7 +911,7 @@ vhostzc_vhost_drop(uint64_t owner)
 	pthread_mutex_lock(&vhostzc_drop_lock);
 	pthread_mutex_lock(&vhostzc_ports_lock);
 	TAILQ_FOREACH(e, &vhostzc_ports, next) {
-		if (e->in->owner == owner && e->in->registered) {
+		if (e->in->conn == conn && e->in->registered) {
 			in = e->in;
 			break;
 		}
@@ -925,28 +927,30 @@ vhostzc_vhost_drop(uint64_t owner)
 	pthread_mutex_unlock(&vhostzc_drop_lock);
 }
 
-/* A SIGBUS was caught in guest memory of the port `owner` names. */
+/* A SIGBUS was caught in guest memory of the connection `conn` names. */
 static void
-guard_fault(uint64_t owner, uint32_t faults)
+guard_fault(uint64_t conn, uint32_t faults)
 {
-	struct vhostzc_internal *in = NULL;
 	struct vhostzc_entry *e;
+	bool current = false;
 
 	pthread_mutex_lock(&vhostzc_ports_lock);
 	TAILQ_FOREACH(e, &vhostzc_ports, next) {
-		if (e->in->owner == owner) {
-			in = e->in;
-			/* Under the list lock: the port cannot go meanwhile. */
-			in->stats.mem_faults += faults;
-			VHOSTZC_LOG(ERR, "port %u: the front-end's memory lost its "
-				    "backing (SIGBUS, %u); zero pages mapped over it",
-				    in->port_id, faults);
-			break;
-		}
+		struct vhostzc_internal *in = e->in;
+
+		if (in->owner != conn >> 20)
+			continue;
+		/* Under the list lock: the port cannot go meanwhile. */
+		in->stats.mem_faults += faults;
+		current = in->conn == conn;
+		VHOSTZC_LOG(ERR, "port %u: %s front-end's memory lost its "
+			    "backing (SIGBUS, %u); zero pages mapped over it",
+			    in->port_id, current ? "the" : "an earlier", faults);
+		break;
 	}
 	pthread_mutex_unlock(&vhostzc_ports_lock);
-	if (in != NULL)
-		vhostzc_vhost_drop(owner);
+	if (current)
+		conn_drop(conn);
 }
 
 int
@@ -966,6 +970,7 @@ vhostzc_vhost_register(struct vhostzc_internal *in)
 	if (e == NULL)
 		return -ENOMEM;
 	in->owner = vzc_atomic_add_fetch(&vhostzc_owners, 1, VZC_RELAXED);
+	in->refused_vid = -1;
 	for (i = 0; i < RTE_DIM(in->lib_guard); i++)
 		in->lib_guard[i] = -1;
 	e->in = in;
