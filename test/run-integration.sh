@@ -51,7 +51,7 @@ if [ "${VZC_PEER:-1}" != 1 ]; then
 	set -- "$@"
 else
 	set -- --vdev "net_vhostzc0,iface=$dir/sock${VZC_ZC_ARGS:-}" \
-		--vdev "net_virtio_user0,path=$dir/sock,queues=1" "$@"
+		--vdev "net_virtio_user0,path=$dir/sock,queues=1${VZC_PEER_ARGS:-}" "$@"
 fi
 # VZC_PRELOAD: a driver to load before ours (to prove name claiming).
 preload=${VZC_PRELOAD:+-d $VZC_PRELOAD}

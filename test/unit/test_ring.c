@@ -3,8 +3,8 @@
  */
 
 /*
- * Unit tests of the ring datapath (vhostzc_ring.c) over split rings that
- * this file builds in plain memory. No EAL, no mbufs, no socket.
+ * Unit tests of the ring datapath (vhostzc_ring.c) over split and packed
+ * rings that this file builds in plain memory. No EAL, no mbufs, no socket.
  */
 
 #include <stdint.h>
@@ -394,6 +394,210 @@ test_device_notify(void)
 	fx_fini(&f);
 }
 
+/*
+ * Packed rings: a fixture of its own (slots and event areas) over the
+ * same guest memory, and a driver that posts as virtio's does (flags of a
+ * chain's first slot written last).
+ */
+struct pfixture {
+	struct fixture f;
+	struct vzc_pdesc slots[RING];
+	struct vzc_pevent driver, device;
+	uint16_t drv_idx;	/* driver: next slot it posts into */
+	bool drv_wrap;
+};
+
+static void
+pfx_init(struct pfixture *p, uint16_t size)
+{
+	fx_init(&p->f);
+	memset(p->slots, 0, sizeof(p->slots));
+	p->f.vr.packed = true;
+	p->f.vr.pdesc = p->slots;
+	p->f.vr.driver_event = &p->driver;
+	p->f.vr.device_event = &p->device;
+	p->f.vr.size = size;
+	p->f.vr.avail_wrap = true;
+	p->f.vr.used_wrap = true;
+	p->driver = (struct vzc_pevent){ 0, VZC_EVENT_F_ENABLE };
+	p->drv_idx = 0;
+	p->drv_wrap = true;
+}
+
+static uint16_t
+pflags(bool wrap)
+{
+	return wrap ? VZC_PDESC_F_AVAIL : VZC_PDESC_F_USED;
+}
+
+/* Post a chain of n (gpa, len, flags) pieces under buffer id. */
+static void
+ppost(struct pfixture *p, uint16_t id, uint16_t n, const uint64_t *gpa,
+      const uint32_t *len, const uint16_t *extra)
+{
+	uint16_t first = p->drv_idx, i;
+	bool first_wrap = p->drv_wrap;
+
+	for (i = 0; i < n; i++) {
+		struct vzc_pdesc *d = &p->slots[p->drv_idx];
+		uint16_t fl = (i + 1 < n ? VZC_DESC_F_NEXT : 0) |
+			(extra != NULL ? extra[i] : 0);
+
+		d->addr = gpa[i];
+		d->len = len[i];
+		d->id = i + 1 == n ? id : 0xdead;
+		if (i != 0)
+			d->flags = fl | pflags(p->drv_wrap);
+		else
+			first_wrap = p->drv_wrap, d->flags = fl;
+		if (++p->drv_idx == p->f.vr.size) {
+			p->drv_idx = 0;
+			p->drv_wrap = !p->drv_wrap;
+		}
+	}
+	__atomic_store_n(&p->slots[first].flags, p->slots[first].flags |
+			 pflags(first_wrap), __ATOMIC_RELEASE);
+}
+
+static void
+test_packed(void)
+{
+	struct pfixture p;
+	struct vzc_chain c;
+	bool broken;
+	uint64_t g[3] = { MEM0_GPA, MEM0_GPA + 0x1000, MEM1_GPA - 10 };
+	uint32_t l[3] = { 12, 1000, 30 };
+	struct vzc_pdesc *tbl;
+	uint16_t a, u;
+
+	pfx_init(&p, RING);
+	CHECK(vzc_ring_ready(&p.f.vr, 8, &broken) == 0 && !broken, "empty");
+	CHECK(vzc_ring_take(&p.f.vr, &p.f.view, &c) == VZC_WALK_EMPTY, "none");
+	ppost(&p, 5, 3, g, l, NULL);
+	CHECK(vzc_ring_ready(&p.f.vr, 8, &broken) == 3, "three slots");
+	CHECK(vzc_ring_take(&p.f.vr, &p.f.view, &c) == VZC_WALK_OK &&
+	      c.head == 5 && c.nslots == 3 && c.total == 1042 && c.niov == 4,
+	      "chain: id %u slots %u total %u pieces %u", c.head, c.nslots,
+	      c.total, c.niov);
+	vzc_ring_done(&p.f.vr, &c);
+	CHECK(p.f.vr.last_avail == 3, "past it");
+	/* Returned: the used slot is the chain's first, then 3 slots on. */
+	vzc_ring_put(&p.f.vr, 5, 0, 3);
+	CHECK(p.slots[0].id == 5 && (p.slots[0].flags &
+	      (VZC_PDESC_F_AVAIL | VZC_PDESC_F_USED)) ==
+	      (VZC_PDESC_F_AVAIL | VZC_PDESC_F_USED) && p.f.vr.used_idx == 3,
+	      "used in place");
+
+	/*
+	 * Indirect, DPDK virtio's way: id in the ring slot, header first,
+	 * with the WRITE flag it presets on table entries (ignored there).
+	 */
+	tbl = (struct vzc_pdesc *)(p.f.mem0 + 0x8000);
+	tbl[0] = (struct vzc_pdesc){ MEM0_GPA, 12, 0, VZC_DESC_F_WRITE };
+	tbl[1] = (struct vzc_pdesc){ MEM0_GPA + 0x2000, 1000, 0,
+				     VZC_DESC_F_NEXT | VZC_PDESC_F_AVAIL };
+	tbl[2] = (struct vzc_pdesc){ MEM0_GPA + 0x3000, 1000, 0,
+				     VZC_DESC_F_NEXT | VZC_PDESC_F_AVAIL };
+	tbl[3] = (struct vzc_pdesc){ MEM0_GPA + 0x4000, 1000, 9,
+				     VZC_PDESC_F_AVAIL };
+	{
+		uint64_t ig = MEM0_GPA + 0x8000;
+		uint32_t il = 4 * sizeof(*tbl);
+		uint16_t ifl = VZC_DESC_F_INDIRECT;
+
+		ppost(&p, 7, 1, &ig, &il, &ifl);
+	}
+	CHECK(vzc_ring_take(&p.f.vr, &p.f.view, &c) == VZC_WALK_OK &&
+	      c.head == 7 && c.nslots == 1 && c.total == 3012 && c.niov == 4,
+	      "indirect: id %u slots %u total %u", c.head, c.nslots, c.total);
+	vzc_ring_done(&p.f.vr, &c);
+
+	/* Malformed: WRITE, nested indirect, a slot of the chain not posted. */
+	{
+		uint16_t wfl = VZC_DESC_F_WRITE;
+
+		ppost(&p, 1, 1, g, l, &wfl);
+		CHECK(vzc_ring_take(&p.f.vr, &p.f.view, &c) == VZC_WALK_BAD_FLAGS &&
+		      c.head == 1 && c.nslots == 1, "write-only");
+		vzc_ring_done(&p.f.vr, &c);
+	}
+	tbl[1].flags = VZC_DESC_F_INDIRECT;
+	{
+		uint64_t ig = MEM0_GPA + 0x8000;
+		uint32_t il = 4 * sizeof(*tbl);
+		uint16_t ifl = VZC_DESC_F_INDIRECT;
+
+		ppost(&p, 2, 1, &ig, &il, &ifl);
+		CHECK(vzc_ring_take(&p.f.vr, &p.f.view, &c) == VZC_WALK_BAD_FLAGS,
+		      "nested indirect");
+		vzc_ring_done(&p.f.vr, &c);
+	}
+	/* First slot says NEXT, the next one was never posted. */
+	{
+		uint16_t nfl = VZC_DESC_F_NEXT;
+
+		p.slots[p.drv_idx].flags = 0;
+		ppost(&p, 3, 1, g, l, &nfl);
+		CHECK(vzc_ring_take(&p.f.vr, &p.f.view, &c) == VZC_WALK_BAD_FLAGS &&
+		      c.nslots == 1, "chain runs into an unposted slot");
+		vzc_ring_done(&p.f.vr, &c);
+	}
+
+	/* Wrap: post and take across the end of the ring, twice round. */
+	{
+		uint32_t k;
+
+		for (k = 0; k < 3 * RING; k++) {
+			ppost(&p, (uint16_t)(k % RING), 1, g + 1, l + 1, NULL);
+			if (vzc_ring_take(&p.f.vr, &p.f.view, &c) != VZC_WALK_OK ||
+			    c.head != k % RING)
+				break;
+			vzc_ring_done(&p.f.vr, &c);
+		}
+		CHECK(k == 3 * RING, "wrapped round: %u", k);
+	}
+	vzc_ring_get_base(&p.f.vr, &a, &u);
+	CHECK((a & 0x7fff) == p.f.vr.last_avail &&
+	      (a >> 15) == p.f.vr.avail_wrap, "base carries the wrap counter");
+	vzc_ring_set_base(&p.f.vr, 0x8000 | 40, 3);
+	CHECK(p.f.vr.last_avail == 0 && p.f.vr.avail_wrap && p.f.vr.used_idx == 3 &&
+	      !p.f.vr.used_wrap, "a base beyond the ring is brought into it");
+	fx_fini(&p.f);
+}
+
+/* Packed event suppression, both directions. */
+static void
+test_packed_notify(void)
+{
+	struct pfixture p;
+
+	pfx_init(&p, RING);
+	vzc_ring_put(&p.f.vr, 0, 0, 1);
+	p.driver.flags = VZC_EVENT_F_DISABLE;
+	CHECK(!vzc_ring_need_notify(&p.f.vr), "disabled: no call");
+	p.driver.flags = VZC_EVENT_F_ENABLE;
+	vzc_ring_put(&p.f.vr, 1, 0, 1);
+	CHECK(vzc_ring_need_notify(&p.f.vr), "enabled: call");
+	/* DESC: call once used slot 5 (wrap 1) is written. */
+	p.driver = (struct vzc_pevent){ 0x8000 | 5, VZC_EVENT_F_DESC };
+	vzc_ring_put(&p.f.vr, 2, 0, 2);		/* slots 2-3 */
+	CHECK(!vzc_ring_need_notify(&p.f.vr), "not yet at slot 5");
+	vzc_ring_put(&p.f.vr, 3, 0, 3);		/* slots 4-6 */
+	CHECK(vzc_ring_need_notify(&p.f.vr), "slot 5 written: call");
+	/* Across the wrap: event at slot 1 of the next lap. */
+	p.driver = (struct vzc_pevent){ 1, VZC_EVENT_F_DESC };
+	vzc_ring_put(&p.f.vr, 4, 0, 8);		/* slots 7-14 */
+	CHECK(!vzc_ring_need_notify(&p.f.vr), "next lap not reached");
+	vzc_ring_put(&p.f.vr, 5, 0, 3);		/* 15, then 0-1 wrapped */
+	CHECK(!p.f.vr.used_wrap && p.f.vr.used_idx == 2 &&
+	      vzc_ring_need_notify(&p.f.vr), "wrapped past slot 1: call");
+	vzc_ring_set_notify(&p.f.vr, true);
+	CHECK(p.device.flags == VZC_EVENT_F_ENABLE, "kicks wanted");
+	vzc_ring_set_notify(&p.f.vr, false);
+	CHECK(p.device.flags == VZC_EVENT_F_DISABLE, "no kicks");
+	fx_fini(&p.f);
+}
+
 int
 main(void)
 {
@@ -405,6 +609,8 @@ main(void)
 	test_wrap_and_used();
 	test_notify();
 	test_device_notify();
+	test_packed();
+	test_packed_notify();
 	test_sizes();
 	return vzc_test_summary("test_ring");
 }

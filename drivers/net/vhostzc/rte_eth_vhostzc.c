@@ -37,6 +37,8 @@
 	X("queues", "<1-128>", queues, 1, VHOSTZC_MAX_QUEUES) \
 	X("client", "<0|1>", client, 0, 1) \
 	X("tso", "<0|1>", tso, 0, 1) \
+	X("packed_vq", "<0|1>", packed_vq, 0, 1) \
+	X("in_order", "<0>", in_order, 0, 0) \
 	X("iommu-support", "<0>", iommu, 0, 0) \
 	X("postcopy-support", "<0>", postcopy, 0, 0) \
 	X("zero-copy", "<0|1>", zc, 0, 1) \
@@ -133,6 +135,7 @@ parse_args(const char *params, struct vhostzc_args *a)
 		.zc = 1,
 		.zc_min_len = VHOSTZC_DEFAULT_ZC_MIN_LEN,
 		.zc_freeze_kb = VHOSTZC_DEFAULT_FREEZE_KB,
+		.packed_vq = 1,
 	};
 	if (params == NULL || params[0] == '\0') {
 		VHOSTZC_LOG(ERR, "devarg '%s' is required; allowed: %s",
@@ -775,6 +778,7 @@ vhostzc_probe(struct rte_vdev_device *vdev)
 	in->iface = a.iface;
 	in->max_queues = (uint16_t)a.queues;
 	in->tso = a.tso != 0;
+	in->packed_vq = a.packed_vq != 0;
 	in->zc.enabled = a.zc != 0;
 	in->zc.min_len = a.zc_min_len;
 	in->zc.max_lent = a.zc_max_lent;

@@ -98,6 +98,7 @@ struct vhostzc_rxq {
 	/* vr's indices belong to the current ring incarnation (control). */
 	bool shadow_valid;
 	struct vzc_vring vr;
+	uint64_t desc_gpa;	/* packed: the descriptor ring's (dirty log) */
 	struct vzc_mem_view memv;
 	struct vhostzc_memgen *mem;	/* current mapping, one ref, or NULL */
 	/* The library's mapping, used (copy only) when ours is unavailable. */
@@ -171,6 +172,7 @@ struct vhostzc_internal {
 	uint64_t vhost_flags;
 	uint16_t max_queues;
 	bool tso;
+	bool packed_vq;		/* offer VIRTIO_F_RING_PACKED */
 	struct vhostzc_zc_params zc;
 	uint16_t port_id;
 	struct rte_eth_dev *eth_dev;

@@ -27,6 +27,14 @@
 #define VZC_AVAIL_F_NO_INTERRUPT	1
 #define VZC_USED_F_NO_NOTIFY		1
 
+/* Packed virtqueues (virtio 1.1, 2.8): flags of a descriptor slot. */
+#define VZC_PDESC_F_AVAIL	(1 << 7)
+#define VZC_PDESC_F_USED	(1 << 15)
+/* Event suppression: flags of the driver and device areas. */
+#define VZC_EVENT_F_ENABLE	0
+#define VZC_EVENT_F_DISABLE	1
+#define VZC_EVENT_F_DESC	2
+
 /* Largest split ring the spec allows. */
 #define VZC_RING_MAX_SIZE	32768
 /*
@@ -64,6 +72,20 @@ struct vzc_used {
 	struct vzc_used_elem ring[];	/* size entries, then avail_event */
 };
 
+/* One slot of a packed ring: available, then used, in place. */
+struct vzc_pdesc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id;
+	uint16_t flags;
+};
+
+/* Driver or device event suppression area of a packed ring. */
+struct vzc_pevent {
+	uint16_t off_wrap;	/* bits 0-14 slot, bit 15 wrap counter */
+	uint16_t flags;		/* VZC_EVENT_F_* */
+};
+
 /* One guest memory region as seen through a host mapping. */
 struct vzc_mem_region {
 	uint64_t gpa;		/* guest physical start */
@@ -76,17 +98,29 @@ struct vzc_mem_view {
 	const struct vzc_mem_region *regions;
 };
 
-/* Host view of one split virtqueue plus the device-side shadow indices. */
+/*
+ * Host view of one virtqueue, split or packed, plus the device-side shadow
+ * indices. Split: desc/avail/used, indices free-running mod 2^16. Packed:
+ * pdesc and the two event areas, indices are slots (< size) with a wrap
+ * counter each.
+ */
 struct vzc_vring {
 	struct vzc_desc *desc;
 	struct vzc_avail *avail;
 	struct vzc_used *used;
-	uint16_t size;		/* power of two, <= VZC_RING_MAX_SIZE */
+	struct vzc_pdesc *pdesc;
+	struct vzc_pevent *driver_event;	/* the driver's: our calls */
+	struct vzc_pevent *device_event;	/* ours: its kicks */
+	uint16_t size;		/* split: power of two; <= VZC_RING_MAX_SIZE */
 	uint16_t last_avail;	/* next avail entry the device consumes */
 	uint16_t used_idx;	/* next used entry to write (not yet published) */
 	uint16_t signalled_used;	/* used idx at the last notification */
 	bool signalled_valid;
 	bool event_idx;		/* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool packed;		/* VIRTIO_F_RING_PACKED */
+	bool avail_wrap;	/* packed: wrap counter of last_avail */
+	bool used_wrap;		/* packed: wrap counter of used_idx */
+	uint32_t used_slots;	/* slots used so far, both formats (publish) */
 };
 
 /* A host-contiguous piece of a guest buffer. */
@@ -105,6 +139,8 @@ struct vzc_walk_pos {
 	uint32_t left;		/* its bytes not yet in iov[] */
 	bool indirect;		/* table is an indirect table */
 	bool last;		/* the descriptor in hand ends the chain */
+	bool packed;		/* table holds struct vzc_pdesc */
+	bool wrap;		/* packed ring: wrap counter at idx */
 	uint16_t next;		/* else the entry that follows it */
 };
 
@@ -113,7 +149,8 @@ struct vzc_walk_pos {
  * VZC_WALK_MORE) the next VZC_MAX_IOV pieces, which start `off` bytes in.
  */
 struct vzc_chain {
-	uint16_t head;
+	uint16_t head;		/* split: head index; packed: buffer id */
+	uint16_t nslots;	/* packed: ring slots it took (0: nothing taken) */
 	uint16_t niov;
 	uint32_t total;		/* bytes of the descriptors walked so far */
 	uint32_t off;		/* chain offset of iov[0] */
@@ -130,9 +167,12 @@ enum vzc_walk_err {
 	VZC_WALK_BAD_LEN,	/* zero length or packet too big */
 	VZC_WALK_BAD_FLAGS,	/* write-only buffer in a TX ring, bad indirect */
 	VZC_WALK_MORE,		/* not an error: iov[] is full, the chain goes on */
+	VZC_WALK_EMPTY,		/* not an error: packed, nothing available */
 };
 
 bool vzc_ring_size_valid(uint32_t size);
+/* Packed rings need not be a power of two. */
+bool vzc_ring_size_valid_packed(uint32_t size);
 
 /*
  * Translate [gpa, gpa + len) to a host address. Returns the host address of
@@ -239,7 +279,11 @@ bool vzc_ring_need_notify(struct vzc_vring *vr);
 static inline void
 vzc_ring_set_notify(struct vzc_vring *vr, bool enable)
 {
-	if (vr->event_idx) {
+	if (vr->packed) {
+		__atomic_store_n(&vr->device_event->flags, enable ?
+				 VZC_EVENT_F_ENABLE : VZC_EVENT_F_DISABLE,
+				 __ATOMIC_RELAXED);
+	} else if (vr->event_idx) {
 		if (enable)
 			__atomic_store_n((uint16_t *)&vr->used->ring[vr->size],
 					 vr->last_avail, __ATOMIC_RELAXED);
@@ -306,5 +350,182 @@ vzc_ring_walk_fast(const struct vzc_vring *vr, const struct vzc_mem_view *mem,
  */
 uint32_t vzc_chain_copy(const struct vzc_chain *c, uint32_t off, void *dst,
 			uint32_t len);
+
+/*
+ * The ring-format layer: everything the datapath does to a ring, for
+ * either format, chosen per ring incarnation (vr->packed). The split-only
+ * functions above stay the split implementation.
+ */
+
+/* Whether a packed slot's flags say available under wrap counter w. */
+static inline bool
+vzc_pdesc_avail(uint16_t flags, bool w)
+{
+	return ((flags & VZC_PDESC_F_AVAIL) != 0) == w &&
+		((flags & VZC_PDESC_F_USED) != 0) != w;
+}
+
+/*
+ * At most max chains that may be taken now (an upper bound for packed:
+ * available slots). Split: the acquire load of avail->idx. Packed: one
+ * acquire load of each slot's flags, pairing with the driver's release of
+ * the flags it writes last; the slot's other fields are read after it.
+ */
+static inline uint16_t
+vzc_ring_ready(const struct vzc_vring *vr, uint16_t max, bool *broken)
+{
+	uint16_t n = 0, i;
+	bool w;
+
+	if (!vr->packed) {
+		n = vzc_ring_avail_count(vr, broken);
+		return n < max ? n : max;
+	}
+	*broken = false;
+	for (i = vr->last_avail, w = vr->avail_wrap; n < max && n < vr->size;
+	     n++) {
+		if (!vzc_pdesc_avail(__atomic_load_n(&vr->pdesc[i].flags,
+						     __ATOMIC_ACQUIRE), w))
+			break;
+		if (++i == vr->size) {
+			i = 0;
+			w = !w;
+		}
+	}
+	return n;
+}
+
+/*
+ * Take the next chain into c and walk it (VZC_WALK_EMPTY: none). Split:
+ * the head leaves the avail ring at once. Packed: the walk reads the slots
+ * from last_avail, c->nslots counts them, and vzc_ring_done moves past
+ * them once the caller is done with the chain (it may walk on with
+ * vzc_ring_walk_next). c->head is the id to return the chain under; valid
+ * only if < size.
+ */
+enum vzc_walk_err vzc_ring_take_packed(const struct vzc_vring *vr,
+				       const struct vzc_mem_view *mem,
+				       struct vzc_chain *c);
+
+static inline enum vzc_walk_err
+vzc_ring_take(struct vzc_vring *vr, const struct vzc_mem_view *mem,
+	      struct vzc_chain *c)
+{
+	if (vr->packed)
+		return vzc_ring_take_packed(vr, mem, c);
+	c->head = vzc_ring_take_head(vr);
+	c->nslots = 1;
+	if (c->head >= vr->size) {
+		c->niov = 0;
+		c->total = 0;
+		return VZC_WALK_BAD_INDEX;
+	}
+	return vzc_ring_walk_fast(vr, mem, c->head, c);
+}
+
+/* The chain taken last is done with (any verdict but "leave it"). */
+static inline void
+vzc_ring_done(struct vzc_vring *vr, const struct vzc_chain *c)
+{
+	uint32_t i;
+
+	if (!vr->packed)
+		return;
+	i = (uint32_t)vr->last_avail + c->nslots;
+	if (i >= vr->size) {
+		i -= vr->size;
+		vr->avail_wrap = !vr->avail_wrap;
+	}
+	vr->last_avail = (uint16_t)i;
+}
+
+/* Leave the chain taken last for the next burst (out of mbufs). */
+static inline void
+vzc_ring_untake(struct vzc_vring *vr)
+{
+	if (!vr->packed)
+		vr->last_avail--;
+}
+
+/*
+ * Give chain id (nslots ring slots) back, len bytes written. Split: staged
+ * until vzc_ring_publish. Packed: the slot at used_idx gets id and len,
+ * then its flags with a release store: the driver reads id and len only
+ * after it saw the flags flip.
+ */
+static inline void
+vzc_ring_put(struct vzc_vring *vr, uint16_t id, uint32_t len, uint16_t nslots)
+{
+	struct vzc_pdesc *d;
+	uint32_t i;
+
+	if (!vr->packed) {
+		vzc_ring_used_put(vr, id, len);
+		vr->used_slots++;
+		return;
+	}
+	d = &vr->pdesc[vr->used_idx];
+	d->id = id;
+	d->len = len;
+	__atomic_store_n(&d->flags, vr->used_wrap ?
+			 VZC_PDESC_F_AVAIL | VZC_PDESC_F_USED : 0,
+			 __ATOMIC_RELEASE);
+	i = (uint32_t)vr->used_idx + nslots;
+	if (i >= vr->size) {
+		i -= vr->size;
+		vr->used_wrap = !vr->used_wrap;
+	}
+	vr->used_idx = (uint16_t)i;
+	vr->used_slots += nslots;
+}
+
+/* Make what vzc_ring_put staged visible (packed: it already is). */
+static inline void
+vzc_ring_publish(struct vzc_vring *vr)
+{
+	if (!vr->packed)
+		vzc_ring_used_publish(vr);
+}
+
+/* Slots taken from the driver and not given back yet. */
+static inline uint32_t
+vzc_ring_in_flight(const struct vzc_vring *vr)
+{
+	if (!vr->packed)
+		return (uint16_t)(vr->last_avail - vr->used_idx);
+	return (uint32_t)vr->last_avail - vr->used_idx +
+		(vr->avail_wrap != vr->used_wrap ? vr->size : 0);
+}
+
+/* The ring base as vhost-user carries it (packed: wrap counter in bit 15). */
+static inline void
+vzc_ring_get_base(const struct vzc_vring *vr, uint16_t *avail, uint16_t *used)
+{
+	*avail = vr->last_avail;
+	*used = vr->used_idx;
+	if (vr->packed) {
+		*avail |= (uint16_t)vr->avail_wrap << 15;
+		*used |= (uint16_t)vr->used_wrap << 15;
+	}
+}
+
+static inline void
+vzc_ring_set_base(struct vzc_vring *vr, uint16_t avail, uint16_t used)
+{
+	if (vr->packed) {
+		vr->avail_wrap = (avail >> 15) != 0;
+		vr->used_wrap = (used >> 15) != 0;
+		avail &= 0x7fff;
+		used &= 0x7fff;
+		/* A hostile base is brought into the ring. */
+		if (avail >= vr->size)
+			avail = 0;
+		if (used >= vr->size)
+			used = 0;
+	}
+	vr->last_avail = avail;
+	vr->used_idx = used;
+	vr->signalled_valid = false;
+}
 
 #endif /* VHOSTZC_RING_H */

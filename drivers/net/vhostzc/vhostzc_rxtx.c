@@ -51,13 +51,36 @@ struct vzc_net_hdr {
 /* Most packets one rx_burst call takes from the guest. */
 #define VZC_RX_BURST_MAX	64
 
+/*
+ * Live migration: every ring byte we wrote since `from` (a used_slots
+ * count) must reach the dirty log. Split: the used elements and the index.
+ * Packed: the descriptor slots written, by guest physical address (the
+ * library's used-ring log base is not the descriptor ring for every
+ * front-end).
+ */
 static void
-rxq_log_used(struct vhostzc_rxq *q, uint16_t from, uint16_t to)
+rxq_log_used(struct vhostzc_rxq *q, uint32_t from)
 {
+	uint32_t n = q->vr.used_slots - from;
 	uint16_t i;
 
-	/* Live migration: every used-ring byte we wrote must reach the log. */
-	for (i = from; i != to; i++)
+	if (q->vr.packed) {
+		uint32_t start, first;
+
+		n = RTE_MIN(n, (uint32_t)q->vr.size);
+		start = q->vr.used_idx >= n ? q->vr.used_idx - n :
+			q->vr.used_idx + q->vr.size - n;
+		first = RTE_MIN(n, (uint32_t)q->vr.size - start);
+		rte_vhost_log_write(q->vid, q->desc_gpa +
+				    (uint64_t)start * sizeof(struct vzc_pdesc),
+				    (uint64_t)first * sizeof(struct vzc_pdesc));
+		if (n > first)
+			rte_vhost_log_write(q->vid, q->desc_gpa,
+				(uint64_t)(n - first) * sizeof(struct vzc_pdesc));
+		q->stats.logged += n;
+		return;
+	}
+	for (i = (uint16_t)(q->vr.used_idx - n); i != q->vr.used_idx; i++)
 		rte_vhost_log_used_vring(q->vid, q->vring_idx,
 			offsetof(struct vzc_used, ring) +
 			(uint64_t)(i & (q->vr.size - 1)) *
@@ -66,7 +89,7 @@ rxq_log_used(struct vhostzc_rxq *q, uint16_t from, uint16_t to)
 	rte_vhost_log_used_vring(q->vid, q->vring_idx,
 				 offsetof(struct vzc_used, idx),
 				 sizeof(uint16_t));
-	q->stats.logged += (uint16_t)(to - from);
+	q->stats.logged += n;
 }
 
 /* Drain one completion ring into staged used entries. Owner only. */
@@ -84,7 +107,8 @@ rxq_reclaim_ring(struct vhostzc_rxq *q, struct rte_ring *r)
 			uint16_t head = (uint16_t)(uintptr_t)objs[i];
 
 			if (l->slots[head].state == VHOSTZC_SLOT_LENT) {
-				vzc_ring_used_put(&q->vr, head, 0);
+				vzc_ring_put(&q->vr, head, 0,
+					     l->slots[head].nslots);
 				q->lent--;
 				q->stats.returned++;
 			}
@@ -104,15 +128,18 @@ rxq_reclaim(struct vhostzc_rxq *q)
 	rxq_reclaim_ring(q, l->done);
 }
 
-/* Make staged used entries visible and kick the guest if it wants it. */
+/*
+ * Make what was given back since old_slots (a used_slots count) visible
+ * and kick the guest if it wants it.
+ */
 static void
-rxq_publish(struct vhostzc_rxq *q, uint16_t old_used)
+rxq_publish(struct vhostzc_rxq *q, uint32_t old_slots)
 {
-	if (q->vr.used_idx == old_used)
+	if (q->vr.used_slots == old_slots)
 		return;
-	vzc_ring_used_publish(&q->vr);
+	vzc_ring_publish(&q->vr);
 	if (unlikely(q->log_dirty))
-		rxq_log_used(q, old_used, q->vr.used_idx);
+		rxq_log_used(q, old_slots);
 	if (vzc_ring_need_notify(&q->vr) && q->callfd >= 0) {
 		eventfd_write(q->callfd, 1);
 		q->stats.notify++;
@@ -144,7 +171,7 @@ vhostzc_rxq_zc_mode(struct vhostzc_rxq *q)
 void
 vhostzc_rxq_reclaim_and_publish(struct vhostzc_rxq *q)
 {
-	uint16_t old_used = q->vr.used_idx;
+	uint32_t old_used = q->vr.used_slots;
 
 	rxq_reclaim(q);
 	rxq_publish(q, old_used);
@@ -167,14 +194,14 @@ void
 vhostzc_rxqs_return_lent(struct vhostzc_rxq *const *qs, uint16_t n,
 			 uint64_t budget)
 {
-	uint16_t old_used[VHOSTZC_MAX_QUEUES];
+	uint32_t old_used[VHOSTZC_MAX_QUEUES];
 	uint32_t unfrozen = 0, over = 0, lent = 0, i;
 	struct vhostzc_freeze *f;
 	uint16_t k;
 
 	n = RTE_MIN(n, (uint16_t)VHOSTZC_MAX_QUEUES);
 	for (k = 0; k < n; k++) {
-		old_used[k] = qs[k]->vr.used_idx;
+		old_used[k] = qs[k]->vr.used_slots;
 		rxq_reclaim(qs[k]);
 		lent += qs[k]->lent;
 	}
@@ -205,7 +232,7 @@ vhostzc_rxqs_return_lent(struct vhostzc_rxq *const *qs, uint16_t n,
 			}
 			/* The mbufs are still out: the slot waits for their free. */
 			s->state = VHOSTZC_SLOT_RETURNED;
-			vzc_ring_used_put(&q->vr, (uint16_t)i, 0);
+			vzc_ring_put(&q->vr, (uint16_t)i, 0, s->nslots);
 			q->lent--;
 			q->stats.reclaimed_at_stop++;
 		}
@@ -389,6 +416,7 @@ enum rx_verdict {
 	RX_COPIED,	/* ordinary mbuf out; descriptor returned now */
 	RX_BAD,		/* dropped and counted; returned now */
 	RX_HELD,	/* head still lent: dropped, counted, never returned */
+	RX_NO_ID,	/* no valid id to return it under: counted, skipped */
 	RX_NOMBUF,	/* out of mbufs: chain left for the next burst */
 };
 
@@ -429,7 +457,7 @@ rxq_lend(struct vhostzc_rxq *q, struct rx_stash *st, const struct vzc_chain *c,
 	if (unlikely(stash_take(q, st, mb, 1 + p.nseg) != 0))
 		return VHOSTZC_COPY_NR;
 	chain_to_mbufs(c, q->hdr_len, head_len, mb, q->data_room);
-	vhostzc_lend(q->lender, c->head, &p, mb + 1);
+	vhostzc_lend(q->lender, c->head, c->nslots, &p, mb + 1);
 	link_segs(mb, 1 + p.nseg, len, q->port_id);
 	*out = mb[0];
 	return VHOSTZC_COPY_NR;
@@ -471,7 +499,7 @@ rxq_lend_linear(struct vhostzc_rxq *q, struct rx_stash *st,
 		return lend_verdict_reason(v);
 	if (unlikely(stash_take(q, st, &m, 1) != 0))
 		return VHOSTZC_COPY_NR;
-	vhostzc_lend(q->lender, c->head, &p, &m);
+	vhostzc_lend(q->lender, c->head, c->nslots, &p, &m);
 	m->data_off = headroom;
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
@@ -556,6 +584,12 @@ rxq_prefetch(struct vhostzc_rxq *q, uint16_t n)
 {
 	uint16_t mask = q->vr.size - 1, i;
 
+	if (q->vr.packed) {
+		for (i = 0; i < n; i++)
+			rte_prefetch0(&q->vr.pdesc[(q->vr.last_avail + i) %
+						   q->vr.size]);
+		return;
+	}
 	/* Heads come from the guest: masked, only ever used as hints. */
 	for (i = 0; i < n; i++)
 		rte_prefetch0(&q->vr.desc[q->vr.avail->ring[
@@ -615,18 +649,19 @@ rx_copy_reason(const struct vhostzc_rxq *q, uint32_t len, uint32_t min_len,
  */
 static enum rx_verdict
 rx_chain(struct vhostzc_rxq *q, struct rx_stash *st, struct vzc_chain *c,
-	 uint32_t min_len, bool ring_low, struct rte_mbuf **out)
+	 enum vzc_walk_err err, uint32_t min_len, bool ring_low,
+	 struct rte_mbuf **out)
 {
 	enum vhostzc_copy_reason why;
-	enum vzc_walk_err err;
 	struct vzc_net_hdr h;
 	bool bad = false;
 	uint32_t len;
 
+	if (unlikely(c->head >= q->vr.size))
+		return RX_NO_ID;
 	if (unlikely(q->lender != NULL &&
 		     q->lender->slots[c->head].state != VHOSTZC_SLOT_FREE))
 		return RX_HELD;
-	err = vzc_ring_walk_fast(&q->vr, &q->memv, c->head, c);
 	if (unlikely(err == VZC_WALK_MORE)) {
 		/* More pieces than one walk step: copied as it is walked. */
 		read_net_hdr(c, &h);
@@ -680,9 +715,12 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * tight run after the loop: used-ring lines are read by the guest,
 	 * and one write at a time between copies makes both sides miss.
 	 */
-	uint16_t done[VZC_RX_BURST_MAX], ndone = 0;
-	uint16_t old_used, avail, nb = 0, i;
-	uint32_t min_len;
+	struct {
+		uint16_t id;
+		uint16_t nslots;
+	} done[VZC_RX_BURST_MAX];
+	uint16_t ndone = 0, avail, nb = 0, i;
+	uint32_t min_len, old_used;
 	uint64_t bytes = 0;
 	bool broken, ring_low, zc_possible;
 
@@ -692,9 +730,10 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (unlikely(!q->ready))
 		goto out;
 
-	old_used = q->vr.used_idx;
+	old_used = q->vr.used_slots;
 	rxq_reclaim(q);
-	avail = vzc_ring_avail_count(&q->vr, &broken);
+	avail = vzc_ring_ready(&q->vr, RTE_MIN(nb_pkts,
+			(uint16_t)VZC_RX_BURST_MAX), &broken);
 	if (unlikely(broken)) {
 		/* Counted once when it breaks, not on every poll. */
 		if (!q->ring_broken) {
@@ -705,7 +744,6 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	if (unlikely(q->ring_broken))
 		q->ring_broken = false;
-	avail = RTE_MIN(avail, RTE_MIN(nb_pkts, (uint16_t)VZC_RX_BURST_MAX));
 	if (avail == 0)
 		goto publish;
 	/*
@@ -713,8 +751,8 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * the app or waiting for us. Copy this burst so its descriptors go
 	 * straight back and the guest's TX keeps moving.
 	 */
-	ring_low = (uint16_t)(q->vr.last_avail + avail - q->vr.used_idx) >
-		q->vr.size - (q->vr.size >> 3);
+	ring_low = vzc_ring_in_flight(&q->vr) + avail >
+		(uint32_t)q->vr.size - (q->vr.size >> 3);
 	min_len = q->internal->zc.enabled ? q->internal->zc.min_len : UINT32_MAX;
 	zc_possible = q->zc && !ring_low && q->lent < q->max_lent;
 	/* The first lcore to lend owns the lender's single-producer ring. */
@@ -735,39 +773,42 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		st.n = 0;	/* per packet, as far as the pool goes */
 
 	for (i = 0; i < avail; i++) {
+		enum vzc_walk_err err = vzc_ring_take(&q->vr, &q->memv, &c);
 		struct rte_mbuf *m;
 
-		c.head = vzc_ring_take_head(&q->vr);
-		if (unlikely(c.head >= q->vr.size)) {
-			/* No valid id to return it under: count and skip. */
-			q->stats.bad_desc++;
-			continue;
-		}
-		switch (rx_chain(q, &st, &c, min_len, ring_low, &m)) {
+		if (err == VZC_WALK_EMPTY)
+			break;
+		switch (rx_chain(q, &st, &c, err, min_len, ring_low, &m)) {
 		case RX_LENT:
 			break;
 		case RX_COPIED:
-			done[ndone++] = c.head;
+			done[ndone].id = c.head;
+			done[ndone++].nslots = c.nslots;
 			break;
 		case RX_BAD:
 			q->stats.bad_desc++;
-			done[ndone++] = c.head;
+			done[ndone].id = c.head;
+			done[ndone++].nslots = c.nslots;
+			vzc_ring_done(&q->vr, &c);
 			continue;
 		case RX_HELD:
+		case RX_NO_ID:
 			q->stats.bad_desc++;
+			vzc_ring_done(&q->vr, &c);
 			continue;
 		case RX_NOMBUF:
 			/* Leave the chain for the next burst. */
-			q->vr.last_avail--;
+			vzc_ring_untake(&q->vr);
 			q->stats.nombuf++;
 			goto end_loop;
 		}
+		vzc_ring_done(&q->vr, &c);
 		bytes += m->pkt_len;
 		pkts[nb++] = m;
 	}
 end_loop:
 	for (i = 0; i < ndone; i++)
-		vzc_ring_used_put(&q->vr, done[i], 0);
+		vzc_ring_put(&q->vr, done[i].id, 0, done[i].nslots);
 	/* Fresh from the pool and untouched: they go back as they are. */
 	if (st.next < st.n)
 		rte_mempool_put_bulk(q->mp, (void **)&st.m[st.next],
@@ -799,18 +840,24 @@ vhostzc_rxq_intr(struct vhostzc_rxq *q, bool on)
 	if (q->ready) {
 		vzc_ring_set_notify(&q->vr, on);
 		if (on && q->kickfd >= 0 &&
-		    (vzc_ring_avail_count(&q->vr, &broken) != 0 || broken))
+		    (vzc_ring_ready(&q->vr, 1, &broken) != 0 || broken))
 			eventfd_write(q->kickfd, 1);
 	}
 	rte_spinlock_unlock(&q->lock);
 	return 0;
 }
 
-/* Sleep (0) while the avail index is where we last took from. */
+/*
+ * Sleep (0) while nothing was posted: split, the avail index is where we
+ * last took from (opaque[0]); packed, the next slot's flags do not say
+ * available under our wrap counter (opaque[1]).
+ */
 static int
 monitor_avail(const uint64_t value,
 	      const uint64_t opaque[RTE_POWER_MONITOR_OPAQUE_SZ])
 {
+	if (opaque[2] != 0)
+		return vzc_pdesc_avail((uint16_t)value, opaque[1] != 0) ? -1 : 0;
 	return (uint16_t)value == (uint16_t)opaque[0] ? 0 : -1;
 }
 
@@ -829,10 +876,14 @@ vhostzc_rxq_monitor_addr(struct vhostzc_rxq *q,
 	if (!rte_spinlock_trylock(&q->lock))
 		return -EBUSY;
 	if (q->ready) {
-		pmc->addr = &q->vr.avail->idx;
+		pmc->addr = q->vr.packed ?
+			(volatile void *)&q->vr.pdesc[q->vr.last_avail].flags :
+			(volatile void *)&q->vr.avail->idx;
 		pmc->opaque[0] = q->vr.last_avail;
+		pmc->opaque[1] = q->vr.avail_wrap;
+		pmc->opaque[2] = q->vr.packed;
 		pmc->fn = monitor_avail;
-		pmc->size = sizeof(q->vr.avail->idx);
+		pmc->size = sizeof(uint16_t);
 		ret = 0;
 	}
 	rte_spinlock_unlock(&q->lock);

@@ -128,6 +128,7 @@ enum vhostzc_xstat_kind {
 	VHOSTZC_XS_LENT,	/* chains lent now */
 	VHOSTZC_XS_MODE,	/* 1 while the queue lends in IOVA mode off */
 	VHOSTZC_XS_BROKEN,	/* 1 while the guest's ring is broken */
+	VHOSTZC_XS_PACKED,	/* 1 while the queue runs a packed ring */
 };
 
 struct vhostzc_xstat {
@@ -149,6 +150,7 @@ static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
 	VZC_XS("desc_returned", returned),
 	VZC_XS("bad_desc", bad_desc),
 	{ "ring_broken", VHOSTZC_XS_BROKEN, 0 },
+	{ "ring_packed", VHOSTZC_XS_PACKED, 0 },
 	VZC_XS_COPY("copy_short", VHOSTZC_COPY_SHORT),
 	VZC_XS_COPY("copy_cap_reached", VHOSTZC_COPY_CAP),
 	VZC_XS_COPY("copy_unmappable", VHOSTZC_COPY_OFF),
@@ -179,6 +181,8 @@ rx_xstat_value(const struct vhostzc_rxq *q, const struct vhostzc_xstat *x)
 		return q->ready && q->zc && q->lend_mode == x->off;
 	case VHOSTZC_XS_BROKEN:
 		return q->ready && q->ring_broken;
+	case VHOSTZC_XS_PACKED:
+		return q->ready && q->vr.packed;
 	default:
 		return counter(&q->stats, &q->stats_base, x->off);
 	}

@@ -110,6 +110,44 @@ rxq_detach(struct vhostzc_rxq *q)
 	}
 }
 
+/* Our view of a ring at the library's addresses, in the queue's format. */
+static void
+rxq_ring_addrs(struct vhostzc_rxq *q, const struct rte_vhost_vring *vring)
+{
+	q->vr.desc = (struct vzc_desc *)vring->desc;
+	q->vr.avail = (struct vzc_avail *)vring->avail;
+	q->vr.used = (struct vzc_used *)vring->used;
+	q->vr.pdesc = (struct vzc_pdesc *)vring->desc_packed;
+	q->vr.driver_event = (struct vzc_pevent *)vring->driver_event;
+	q->vr.device_event = (struct vzc_pevent *)vring->device_event;
+}
+
+/*
+ * The guest physical address of host address hva in the library's mapping
+ * of the front-end's memory (the packed descriptor ring, for the dirty
+ * log), or 0.
+ */
+static uint64_t
+lib_hva_to_gpa(int vid, const void *hva)
+{
+	struct rte_vhost_memory *mem = NULL;
+	uint64_t a = (uint64_t)(uintptr_t)hva, gpa = 0;
+	uint32_t i;
+
+	if (rte_vhost_get_mem_table(vid, &mem) != 0 || mem == NULL)
+		return 0;
+	for (i = 0; i < mem->nregions; i++) {
+		const struct rte_vhost_mem_region *r = &mem->regions[i];
+
+		if (a >= r->host_user_addr && a - r->host_user_addr < r->size) {
+			gpa = r->guest_phys_addr + (a - r->host_user_addr);
+			break;
+		}
+	}
+	free(mem);
+	return gpa;
+}
+
 /*
  * Point a stopping queue at the library's current view of its ring.
  * False when there is nothing to stop (no ring incarnation) or the ring
@@ -125,9 +163,7 @@ rxq_stop_prepare(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 	if (rte_vhost_get_vhost_vring(in->vid, q->vring_idx, &vring) == 0 &&
 	    vring.desc != NULL && vring.avail != NULL && vring.used != NULL &&
 	    vring.size == q->vr.size) {
-		q->vr.desc = (struct vzc_desc *)vring.desc;
-		q->vr.avail = (struct vzc_avail *)vring.avail;
-		q->vr.used = (struct vzc_used *)vring.used;
+		rxq_ring_addrs(q, &vring);
 		q->callfd = vring.callfd;
 		return true;
 	}
@@ -151,9 +187,10 @@ rxqs_end(struct vhostzc_internal *in, struct vhostzc_rxq **qs, uint16_t n)
 			qs[k++] = qs[i];
 	vhostzc_rxqs_return_lent(qs, k, in->zc.freeze_budget);
 	for (i = 0; i < k; i++) {
-		rte_vhost_set_vring_base(in->vid, qs[i]->vring_idx,
-					 qs[i]->vr.last_avail,
-					 qs[i]->vr.used_idx);
+		uint16_t avail, used;
+
+		vzc_ring_get_base(&qs[i]->vr, &avail, &used);
+		rte_vhost_set_vring_base(in->vid, qs[i]->vring_idx, avail, used);
 		rxq_orphan_lender(qs[i]);
 		qs[i]->shadow_valid = false;
 	}
@@ -230,13 +267,15 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 	struct rte_vhost_vring vring;
 	struct rte_vhost_memory *lib_mem = NULL;
 	uint16_t vring_idx = q->queue_id * 2 + 1;
+	bool packed = (in->features & (1ULL << VIRTIO_F_RING_PACKED)) != 0;
 	uint16_t last_avail, last_used;
 	uint32_t i;
 
 	if (rte_vhost_get_vhost_vring(in->vid, vring_idx, &vring) != 0 ||
 	    vring.desc == NULL || vring.avail == NULL || vring.used == NULL)
 		return -ENODEV;
-	if (!vzc_ring_size_valid(vring.size)) {
+	if (packed ? !vzc_ring_size_valid_packed(vring.size) :
+	    !vzc_ring_size_valid(vring.size)) {
 		VHOSTZC_LOG(ERR, "port %u: ring %u has invalid size %u",
 			    in->port_id, vring_idx, vring.size);
 		return -EINVAL;
@@ -251,7 +290,8 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 	 * A new ring incarnation starts from the library's indices (set by
 	 * SET_VRING_BASE); a resumed one keeps our shadow and its lender.
 	 */
-	if (q->shadow_valid && q->vr.size != vring.size) {
+	if (q->shadow_valid && (q->vr.size != vring.size ||
+				q->vr.packed != packed)) {
 		rxq_orphan_lender(q);
 		q->shadow_valid = false;
 	}
@@ -262,17 +302,15 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 			return -ENODEV;
 		}
 		rxq_orphan_lender(q);
-		q->vr.last_avail = last_avail;
-		q->vr.used_idx = last_used;
-		q->vr.signalled_valid = false;
+		q->vr.packed = packed;
+		q->vr.size = vring.size;
+		vzc_ring_set_base(&q->vr, last_avail, last_used);
 		q->shadow_valid = true;
 	}
 	if (q->lender == NULL && in->zc.enabled)
 		q->lender = vhostzc_lender_create(vring.size,
 						  in->eth_dev->data->numa_node);
-	q->vr.desc = (struct vzc_desc *)vring.desc;
-	q->vr.avail = (struct vzc_avail *)vring.avail;
-	q->vr.used = (struct vzc_used *)vring.used;
+	rxq_ring_addrs(q, &vring);
 	q->vr.size = vring.size;
 	q->vr.event_idx = (in->features & (1ULL << VIRTIO_RING_F_EVENT_IDX)) != 0;
 	q->hdr_len = (in->features & ((1ULL << VIRTIO_NET_F_MRG_RXBUF) |
@@ -280,6 +318,8 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 		sizeof(struct virtio_net_hdr_mrg_rxbuf) :
 		sizeof(struct virtio_net_hdr);
 	q->log_dirty = (in->features & (1ULL << VHOST_F_LOG_ALL)) != 0;
+	q->desc_gpa = packed && q->log_dirty ?
+		lib_hva_to_gpa(in->vid, vring.desc_packed) : 0;
 	q->callfd = vring.callfd;
 	q->kickfd = vring.kickfd;
 	/* Kicks as the application wants them (it may sleep on rx intr). */
@@ -837,8 +877,8 @@ static const struct rte_vhost_device_ops vhostzc_vhost_ops = {
 
 /*
  * Register and start the port's vhost-user socket. Zero-copy receive
- * completes out of order, speaks guest-physical addresses only and has no
- * packed-ring walker yet: those features are never offered. Memory
+ * completes out of order and speaks guest-physical addresses only:
+ * IN_ORDER and a vIOMMU are never offered; packed rings unless packed_vq=0. Memory
  * regions added and removed one by one (ADD/REM_MEM_REG, 26.07's
  * lib/vhost) would change guest memory without the SET_MEM_TABLE our own
  * mappings follow: never offered either, so every front-end sends whole
@@ -852,8 +892,9 @@ socket_open(struct vhostzc_internal *in)
 	if (rte_vhost_driver_register(in->iface, in->vhost_flags) != 0)
 		return -EIO;
 	in->registered = true;
-	disable = (1ULL << VIRTIO_F_IN_ORDER) | (1ULL << VIRTIO_F_RING_PACKED) |
-		(1ULL << VIRTIO_F_IOMMU_PLATFORM);
+	disable = (1ULL << VIRTIO_F_IN_ORDER) | (1ULL << VIRTIO_F_IOMMU_PLATFORM);
+	if (!in->packed_vq)
+		disable |= 1ULL << VIRTIO_F_RING_PACKED;
 	if (!in->tso)
 		disable |= (1ULL << VIRTIO_NET_F_HOST_TSO4) |
 			(1ULL << VIRTIO_NET_F_HOST_TSO6);

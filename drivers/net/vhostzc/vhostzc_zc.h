@@ -110,6 +110,7 @@ struct vhostzc_slot {
 	uint8_t state;			/* enum vhostzc_slot_state */
 	uint8_t nrange;
 	uint8_t freeze;			/* enum vhostzc_freeze_result */
+	uint16_t nslots;		/* ring slots of the chain (packed) */
 	uint32_t rlen[VHOSTZC_SLOT_RANGES];
 	uint8_t *rbase[VHOSTZC_SLOT_RANGES];	/* in gens[gen]'s mapping */
 } __rte_cache_aligned;
@@ -243,13 +244,14 @@ vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 		  uint32_t len, uint16_t max_segs, struct vhostzc_lend_plan *p);
 
 /*
- * Lend chain `head` as planned: attach mb[0..p->nseg) to its pieces and
+ * Lend chain `head` (nslots ring slots) as planned: attach mb[0..p->nseg)
+ * to its pieces and
  * mark the slot lent. Plain stores, no atomics: the slot is free, so no
  * free callback can be looking at it; the mbufs reach other lcores only
  * through the application's own hand-off, which orders these writes.
  */
 static inline void
-vhostzc_lend(struct vhostzc_lender *l, uint16_t head,
+vhostzc_lend(struct vhostzc_lender *l, uint16_t head, uint16_t nslots,
 	     const struct vhostzc_lend_plan *p, struct rte_mbuf **mb)
 {
 	struct vhostzc_slot *s = &l->slots[head];
@@ -267,6 +269,7 @@ vhostzc_lend(struct vhostzc_lender *l, uint16_t head,
 		s->rlen[i] = p->rlen[i];
 	}
 	s->nrange = p->nrange;
+	s->nslots = nslots;
 	s->gen = p->gen;
 	s->state = VHOSTZC_SLOT_LENT;
 	l->gens[p->gen].lent++;
