@@ -69,7 +69,7 @@ vzc_guest() {
 		-append "console=ttyS0 quiet panic=-1 $args" \
 		-chardev "socket,id=c0,path=$sock" \
 		-netdev vhost-user,id=n0,chardev=c0 \
-		-device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,vectors=0" \
+		-device "virtio-net-pci,netdev=n0,mac=$mac,romfile=,vectors=0${VZC_GUEST_NET:-}" \
 		"$@" > "$log" 2>&1
 }
 

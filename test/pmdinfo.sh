@@ -27,8 +27,8 @@ keys = [p.split("=")[0] for p in drv[0].get("params", "").split()]
 text = open(sys.argv[2]).read()
 m = re.search(r"^Device arguments\n-+\n(.*?)\n[^\n]+\n-+\n", text, re.S | re.M)
 sec = m.group(1) if m else ""
-doc = re.findall(r"^``([a-z-]+)``", sec, re.M)
-doc += re.findall(r"^``[a-z-]+``, ``([a-z-]+)``", sec, re.M)
+doc = re.findall(r"^``([a-z_-]+)``", sec, re.M)
+doc += re.findall(r"^``[a-z_-]+``, ``([a-z_-]+)``", sec, re.M)
 print("pmdinfo params:", " ".join(keys))
 for k in keys:
     if k not in doc:

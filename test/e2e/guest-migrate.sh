@@ -87,6 +87,11 @@ vzc_check "[ \"\$(xs rx_zc_packets)\" -gt 0 ] && [ \"\$(xs rx_bad_desc)\" = 0 ]"
 	"zero-copy $(xs rx_zc_packets), bad descriptors $(xs rx_bad_desc)"
 echo "migration: $(grep MIGRATION "$dir/qmp.log"), logged $(xs rx_used_writes_logged)," \
 	"pings ${got:-none}/60, zero-copy $(xs rx_zc_packets)"
+# VZC_GUEST_NET=,packed=on: the guest must have run a packed ring.
+case "${VZC_GUEST_NET:-}" in
+*packed=on*) vzc_check "[ \"\$(xs rx_ring_packed)\" = 1 ]" "the guest's ring is packed" ;;
+*) vzc_check "[ \"\$(xs rx_ring_packed)\" = 0 ]" "the guest's ring is split" ;;
+esac
 if [ "$vzc_fail" != 0 ]; then
 	cat "$dir/qmp.log"; grep -a VZC "$dir/guest.log"
 	grep -a -E "rx_|VHOSTZC" "$dir/testpmd.log" | head -n 30

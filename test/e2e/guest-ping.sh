@@ -57,8 +57,13 @@ vzc_check "[ \"\$(xs rx_bad_desc)\" = 0 ]" "no bad descriptors"
 vzc_check "[ \"\$(xs rx_copy_no_iova)\" = 0 ]" "hugepage-backed guest memory has an IOVA in EAL's default mode"
 vzc_check "[ \"\$(xs rx_desc_lent_now)\" = 0 ]" "nothing lent at the end"
 
+# VZC_GUEST_NET=,packed=on: the guest must have run a packed ring.
+case "${VZC_GUEST_NET:-}" in
+*packed=on*) vzc_check "[ \"\$(xs rx_ring_packed)\" = 1 ]" "the guest's ring is packed" ;;
+*) vzc_check "[ \"\$(xs rx_ring_packed)\" = 0 ]" "the guest's ring is split" ;;
+esac
 if [ "$vzc_fail" != 0 ]; then
 	echo "--- guest"; tail -n 20 "$dir/guest.log"
 	echo "--- testpmd"; grep -a -E "rx_|RX-|TX-|VHOSTZC|error" "$dir/testpmd.log" | head -n 40
 fi
-vzc_summary "guest-ping"
+vzc_summary "guest-ping${VZC_GUEST_NET:+-packed}"

@@ -32,6 +32,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "vzc_itest.h"
 #include "vzc_pattern.h"
 
 static volatile sig_atomic_t want_stop, want_grow, want_scribble;
@@ -69,15 +70,11 @@ static struct rte_mempool *tx_pool, *rx_pool;
 static int
 port_up(const char *vdev)
 {
-	struct rte_eth_conf conf = { 0 };
 	uint16_t port;
 
 	if (rte_dev_probe(vdev) != 0 ||
 	    rte_eth_dev_get_port_by_name("net_virtio_user0", &port) != 0 ||
-	    rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL, rx_pool) != 0 ||
-	    rte_eth_tx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL) != 0 ||
-	    rte_eth_dev_start(port) != 0)
+	    vzc_port_setup(port, rx_pool, NULL) != 0)
 		return -1;
 	return port;
 }
@@ -170,13 +167,12 @@ main(int argc, char **argv)
 		if (pps != 0)
 			rte_delay_us_sleep(1000000ULL * burst / pps);
 		while (n < burst && seq + n < count) {
-			struct rte_mbuf *m = rte_pktmbuf_alloc(tx_pool);
 			uint32_t size = sizes[(seq + n) % nsizes];
+			struct rte_mbuf *m = vzc_pattern_pkt(tx_pool, size, size,
+							     seq + n);
 
 			if (m == NULL)
 				break;
-			vzc_pattern_fill((uint8_t *)rte_pktmbuf_append(m, size),
-					 0, size, seq + n);
 			pkts[n++] = m;
 		}
 		sent = rte_eth_tx_burst(port, 0, pkts, n);

@@ -38,13 +38,11 @@
  *               or any (nothing checked: memory the guest took away)
  */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,19 +58,17 @@
 #include <rte_mbuf.h>
 
 #include "../unit/vzc_test.h"
+#include "vzc_itest.h"
 #include "vzc_pattern.h"
 
 #define HDR_LEN		12
 #define MAX_PKT		(128 * 1024)
-#define RING_SIZE	256
 #define HOLD_MAX	1024
 #define CASE_TIMEOUT_MS	(300 * 1000)
 #define DOWN_TIMEOUT_MS	10000
 /* Library threads may open a file or map a page of their own meanwhile. */
 #define FD_SLACK	4
 #define MAPS_SLACK	16
-
-extern char **environ;
 
 struct port {
 	const char *name;
@@ -156,15 +152,6 @@ static struct {
 	char buf[2048];		/* partial step line */
 	size_t blen;
 } run;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The port's xstats we check, read by name. */
 static void
@@ -286,26 +273,17 @@ poll_once(void)
 static void
 poll_for(uint64_t ms)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = vzc_now_ms() + ms;
 
-	while (now_ms() < end)
+	while (vzc_now_ms() < end)
 		poll_once();
 }
 
-static bool
-wait_link_down(uint16_t port, unsigned int ms)
+/* What vzc_wait_fds_maps() does between two looks: keep polling. */
+static void
+poll_10ms(void)
 {
-	uint64_t end = now_ms() + ms;
-	struct rte_eth_link link;
-
-	for (;;) {
-		if (rte_eth_link_get_nowait(port, &link) == 0 &&
-		    link.link_status == RTE_ETH_LINK_DOWN)
-			return true;
-		if (now_ms() > end)
-			return false;
-		poll_once();
-	}
+	poll_for(10);
 }
 
 static void
@@ -466,7 +444,8 @@ handle_step(char *line)
 		goto answer;
 	}
 	if (st.has[K_DOWN] && st.v[K_DOWN] != 0)
-		CHECK(wait_link_down(run.p->id, DOWN_TIMEOUT_MS),
+		CHECK(vzc_wait_link(run.p->id, false, DOWN_TIMEOUT_MS, 0,
+				    poll_once),
 		      "%s: link still up after %u ms", st.label, DOWN_TIMEOUT_MS);
 	if (st.has[K_WAIT])
 		poll_for(st.v[K_WAIT]);
@@ -528,7 +507,6 @@ static pid_t
 fe_spawn(const char *cname, const char *sock, int *sync)
 {
 	const char *bin = getenv("VZC_HOSTILE_BIN");
-	posix_spawn_file_actions_t fa;
 	char *argv[4];
 	int sv[2], child;
 	pid_t pid;
@@ -547,61 +525,13 @@ fe_spawn(const char *cname, const char *sock, int *sync)
 	argv[1] = (char *)(uintptr_t)cname;
 	argv[2] = (char *)(uintptr_t)sock;
 	argv[3] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, child, 3);
-	if (posix_spawn(&pid, bin, &fa, NULL, argv, environ) != 0)
-		pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
+	pid = vzc_spawn(argv, NULL, false, NULL, child);
 	close(child);
 	if (pid < 0)
 		close(sv[0]);
 	else
 		*sync = sv[0];
 	return pid;
-}
-
-static unsigned int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	unsigned int n = 0;
-
-	while (d != NULL && (e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	if (d != NULL)
-		closedir(d);
-	return n;
-}
-
-static unsigned int
-count_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	unsigned int n = 0;
-	int c;
-
-	while (f != NULL && (c = fgetc(f)) != EOF)
-		n += c == '\n';
-	if (f != NULL)
-		fclose(f);
-	return n;
-}
-
-/* The vhost thread closes connections asynchronously: poll for a while. */
-static bool
-leaks_settle(unsigned int fds0, unsigned int maps0, unsigned int ms)
-{
-	uint64_t end = now_ms() + ms;
-
-	for (;;) {
-		if (count_fds() <= fds0 + FD_SLACK &&
-		    count_maps() <= maps0 + MAPS_SLACK)
-			return true;
-		if (now_ms() > end)
-			return false;
-		poll_for(10);
-	}
 }
 
 static bool
@@ -621,23 +551,22 @@ run_case(unsigned int ci)
 	memset(&run.t, 0, sizeof(run.t));
 	printf("=== case %s on %s\n", run.cname, run.p->name);
 	if (cases[ci].leak_check) {
-		fds0 = count_fds();
-		maps0 = count_maps();
+		fds0 = vzc_count_fds();
+		maps0 = vzc_count_maps(false);
 	}
 	xs_take(run.p->id, &run.last);
 	pid = fe_spawn(run.cname, run.p->sock, &run.sync);
 	CHECK(pid > 0, "%s: cannot start hostile_fe", run.cname);
 	if (pid <= 0)
 		return false;
-	deadline = now_ms() + CASE_TIMEOUT_MS;
+	deadline = vzc_now_ms() + CASE_TIMEOUT_MS;
 	for (;;) {
 		poll_once();
 		sync_poll();
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
-		if (now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
+		if (vzc_now_ms() > deadline) {
+			status = vzc_kill_wait(pid, SIGKILL);
 			CHECK(false, "%s: hostile_fe killed after %u s", run.cname,
 			      CASE_TIMEOUT_MS / 1000);
 			break;
@@ -655,11 +584,12 @@ run_case(unsigned int ci)
 	if (run.nheld != 0)
 		release_held();
 	if (cases[ci].leak_check) {
-		CHECK(leaks_settle(fds0, maps0, 5000), "%s: open fds %u -> %u, "
-		      "mappings %u -> %u", run.cname, fds0, count_fds(), maps0,
-		      count_maps());
+		CHECK(vzc_wait_fds_maps(fds0 + FD_SLACK, maps0 + MAPS_SLACK,
+					false, 5000, 0, poll_10ms),
+		      "%s: open fds %u -> %u, mappings %u -> %u", run.cname, fds0,
+		      vzc_count_fds(), maps0, vzc_count_maps(false));
 		printf("%s: open fds %u -> %u, mappings %u -> %u\n", run.cname,
-		       fds0, count_fds(), maps0, count_maps());
+		       fds0, vzc_count_fds(), maps0, vzc_count_maps(false));
 	}
 	printf("=== case %s: %s (%u failed checks)\n", run.cname,
 	       vzc_test_fail == fail0 ? "PASS" : "FAIL", vzc_test_fail - fail0);
@@ -669,7 +599,6 @@ run_case(unsigned int ci)
 static int
 port_create(struct port *p, unsigned int i, const char *dir)
 {
-	struct rte_eth_conf conf = { 0 };
 	char args[PATH_MAX + 8], pool[32];
 
 	snprintf(p->sock, sizeof(p->sock), "%s/%s", dir, p->sock_name);
@@ -678,15 +607,9 @@ port_create(struct port *p, unsigned int i, const char *dir)
 	p->pool = rte_pktmbuf_pool_create(pool, p->nb_mbufs, 256, 0,
 					  RTE_PKTMBUF_HEADROOM + p->room,
 					  SOCKET_ID_ANY);
-	if (p->pool == NULL || rte_vdev_init(p->name, args) != 0 ||
-	    rte_eth_dev_get_port_by_name(p->name, &p->id) != 0 ||
-	    rte_eth_dev_configure(p->id, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(p->id, 0, RING_SIZE, SOCKET_ID_ANY, NULL,
-				   p->pool) != 0 ||
-	    rte_eth_tx_queue_setup(p->id, 0, RING_SIZE, SOCKET_ID_ANY, NULL) != 0 ||
-	    rte_eth_dev_start(p->id) != 0)
+	if (p->pool == NULL)
 		return -1;
-	return 0;
+	return vzc_vdev_port_setup(p->name, args, p->pool, &p->id);
 }
 
 static bool

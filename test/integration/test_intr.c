@@ -36,6 +36,7 @@
 #include <rte_random.h>
 
 #include "../unit/vzc_test.h"
+#include "vzc_itest.h"
 #include "vzc_pattern.h"
 
 #define CYCLES		200
@@ -49,29 +50,13 @@ static volatile uint32_t send_req;	/* cycle number to send for, +1 */
 static volatile uint32_t sent_for;
 static volatile bool stop;
 
-static int
-port_setup(uint16_t port, bool rxq_intr)
-{
-	struct rte_eth_conf conf = { 0 };
-
-	conf.intr_conf.rxq = rxq_intr;
-	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL, pool) != 0 ||
-	    rte_eth_tx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL) != 0)
-		return -1;
-	return rte_eth_dev_start(port);
-}
-
 static bool
 peer_send(uint32_t seq)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-	uint8_t *d;
+	struct rte_mbuf *m = vzc_pattern_pkt(pool, PKT_LEN, PKT_LEN, seq);
 
 	if (m == NULL)
 		return false;
-	d = (uint8_t *)rte_pktmbuf_append(m, PKT_LEN);
-	vzc_pattern_fill(d, 0, PKT_LEN, seq);
 	if (rte_eth_tx_burst(peer_port, 0, &m, 1) == 1)
 		return true;
 	rte_pktmbuf_free(m);
@@ -97,21 +82,6 @@ peer_lcore(void *arg __rte_unused)
 		__atomic_store_n(&sent_for, req, __ATOMIC_RELEASE);
 	}
 	return 0;
-}
-
-static bool
-wait_link(uint16_t port)
-{
-	struct rte_eth_link link;
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (rte_eth_link_get_nowait(port, &link) == 0 &&
-		    link.link_status == RTE_ETH_LINK_UP)
-			return true;
-		rte_delay_ms(10);
-	}
-	return false;
 }
 
 /* Take the one packet of cycle seq; false if it is not there intact. */
@@ -227,22 +197,15 @@ test_power_monitor(void)
 int
 main(int argc, char **argv)
 {
-	struct rte_eth_dev_info info;
+	struct rte_eth_conf intr_conf = { .intr_conf.rxq = 1 };
 	unsigned int lcore;
-	uint16_t port;
 
 	if (rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}
-	RTE_ETH_FOREACH_DEV(port) {
-		if (rte_eth_dev_info_get(port, &info) != 0)
-			continue;
-		if (strcmp(info.driver_name, "net_vhostzc") == 0)
-			be_port = port;
-		else if (strcmp(info.driver_name, "net_virtio_user") == 0)
-			peer_port = port;
-	}
+	be_port = vzc_port_by_driver("net_vhostzc");
+	peer_port = vzc_port_by_driver("net_virtio_user");
 	lcore = rte_get_next_lcore(-1, 1, 0);
 	CHECK(be_port != RTE_MAX_ETHPORTS && peer_port != RTE_MAX_ETHPORTS,
 	      "both ports probed");
@@ -252,8 +215,9 @@ main(int argc, char **argv)
 		return vzc_test_summary("test_intr");
 	pool = rte_pktmbuf_pool_create("intr_pool", 4095, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	CHECK(pool != NULL && port_setup(be_port, true) == 0 &&
-	      port_setup(peer_port, false) == 0 && wait_link(be_port),
+	CHECK(pool != NULL && vzc_port_setup(be_port, pool, &intr_conf) == 0 &&
+	      vzc_port_setup(peer_port, pool, NULL) == 0 &&
+	      vzc_wait_link(be_port, true, 5000, 10, NULL),
 	      "ports up, rx interrupts configured");
 	rte_eal_remote_launch(peer_lcore, NULL, lcore);
 	test_rx_intr();

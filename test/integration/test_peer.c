@@ -34,73 +34,15 @@
 #include "rte_pmd_vhostzc.h"
 
 #include "../unit/vzc_test.h"
+#include "vzc_itest.h"
 #include "vzc_pattern.h"
 
-#define RING		256
 #define PER_SIZE	600	/* more than two rings' worth per size */
 #define BIG_ROOM	(10240 + RTE_PKTMBUF_HEADROOM)
 
 static uint16_t be_port = RTE_MAX_ETHPORTS, peer_port = RTE_MAX_ETHPORTS;
 static uint32_t queue_state_calls;
 static struct rte_mempool *be_rx_pool, *be_tx_pool, *peer_rx_pool, *peer_tx_pool;
-
-/* A packet of len bytes in segments of at most seg bytes from pool. */
-static struct rte_mbuf *
-make_pkt(struct rte_mempool *pool, uint32_t len, uint32_t seg, uint32_t seq)
-{
-	struct rte_mbuf *head = NULL, *prev = NULL;
-	uint32_t off = 0;
-
-	while (off < len) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-		uint32_t n = RTE_MIN(seg, len - off);
-		uint8_t *d;
-
-		if (m == NULL) {
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		d = (uint8_t *)rte_pktmbuf_append(m, n);
-		vzc_pattern_fill(d, off, n, seq);
-		if (head == NULL) {
-			head = m;
-		} else {
-			prev->next = m;
-			head->nb_segs++;
-			head->pkt_len += n;
-		}
-		prev = m;
-		off += n;
-	}
-	return head;
-}
-
-static int
-port_setup(uint16_t port, struct rte_mempool *rx_pool, uint64_t rx_offloads,
-	   uint64_t tx_offloads)
-{
-	struct rte_eth_conf conf = { 0 };
-
-	conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS | tx_offloads;
-	conf.rxmode.offloads = rx_offloads;
-	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(port, 0, RING, SOCKET_ID_ANY, NULL,
-				   rx_pool) != 0 ||
-	    rte_eth_tx_queue_setup(port, 0, RING, SOCKET_ID_ANY, NULL) != 0)
-		return -1;
-	return rte_eth_dev_start(port);
-}
-
-static uint64_t
-xstat(const char *name)
-{
-	uint64_t id, v;
-
-	if (rte_eth_xstats_get_id_by_name(be_port, name, &id) != 0 ||
-	    rte_eth_xstats_get_by_id(be_port, &id, &v, 1) != 1)
-		return UINT64_MAX;
-	return v;
-}
 
 /*
  * The IOVA of every guest segment of m is what a device must use for its
@@ -153,7 +95,8 @@ transfer(uint16_t tx_port, struct rte_mempool *tx_pool, uint16_t rx_port,
 			uint16_t want = RTE_MIN(32u, count - sent), made = 0;
 
 			while (made < want) {
-				pkts[made] = make_pkt(tx_pool, len, seg, sent + made);
+				pkts[made] = vzc_pattern_pkt(tx_pool, len, seg,
+							     sent + made);
 				if (pkts[made] == NULL)
 					break;
 				made++;
@@ -198,7 +141,7 @@ forward_tagged(uint32_t len, uint32_t count)
 
 	while (got < count && rte_get_timer_cycles() < deadline) {
 		if (sent < count) {
-			pkts[0] = make_pkt(peer_tx_pool, len, len, sent);
+			pkts[0] = vzc_pattern_pkt(peer_tx_pool, len, len, sent);
 			if (pkts[0] != NULL && rte_eth_tx_burst(peer_port, 0, pkts, 1) == 1)
 				sent++;
 			else
@@ -259,21 +202,6 @@ queue_events(void)
 	return seen;
 }
 
-static bool
-wait_link(uint16_t port)
-{
-	struct rte_eth_link link;
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (rte_eth_link_get_nowait(port, &link) == 0 &&
-		    link.link_status == RTE_ETH_LINK_UP)
-			return true;
-		rte_delay_ms(10);
-	}
-	return false;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -291,24 +219,17 @@ main(int argc, char **argv)
 	};
 	/* VZC_RX_SCATTER: the port runs with zc-head=1 and RX scatter. */
 	bool scatter = getenv("VZC_RX_SCATTER") != NULL;
-	struct rte_eth_dev_info info;
+	struct rte_eth_conf be_conf = { 0 }, peer_conf = { 0 };
 	uint64_t zc_expected = 0, copy_expected = 0;
 	uint32_t calls;
-	uint16_t port;
 	size_t i;
 
 	if (rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "EAL init failed\n");
 		return 1;
 	}
-	RTE_ETH_FOREACH_DEV(port) {
-		if (rte_eth_dev_info_get(port, &info) != 0)
-			continue;
-		if (strcmp(info.driver_name, "net_vhostzc") == 0)
-			be_port = port;
-		else if (strcmp(info.driver_name, "net_virtio_user") == 0)
-			peer_port = port;
-	}
+	be_port = vzc_port_by_driver("net_vhostzc");
+	peer_port = vzc_port_by_driver("net_virtio_user");
 	CHECK(be_port != RTE_MAX_ETHPORTS, "net_vhostzc0 is driven by net_vhostzc");
 	CHECK(peer_port != RTE_MAX_ETHPORTS, "virtio-user peer probed");
 	if (be_port == RTE_MAX_ETHPORTS || peer_port == RTE_MAX_ETHPORTS)
@@ -331,12 +252,16 @@ main(int argc, char **argv)
 	CHECK(rte_eth_dev_callback_register(be_port, RTE_ETH_EVENT_QUEUE_STATE,
 					    on_queue_state, NULL) == 0,
 	      "queue-state callback");
-	CHECK(port_setup(be_port, be_rx_pool,
-			 scatter ? RTE_ETH_RX_OFFLOAD_SCATTER : 0,
-			 RTE_ETH_TX_OFFLOAD_VLAN_INSERT) == 0,
+	be_conf.rxmode.offloads = scatter ? RTE_ETH_RX_OFFLOAD_SCATTER : 0;
+	be_conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+		RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+	peer_conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	CHECK(vzc_port_setup(be_port, be_rx_pool, &be_conf) == 0,
 	      "backend port starts");
-	CHECK(port_setup(peer_port, peer_rx_pool, 0, 0) == 0, "peer port starts");
-	CHECK(wait_link(be_port), "backend link up once the peer is there");
+	CHECK(vzc_port_setup(peer_port, peer_rx_pool, &peer_conf) == 0,
+	      "peer port starts");
+	CHECK(vzc_wait_link(be_port, true, 5000, 10, NULL),
+	      "backend link up once the peer is there");
 	/* The peer may have enabled them before we could register. */
 	CHECK(queue_events() == 3,
 	      "queue-state events: both rings of queue 0 enabled");
@@ -385,19 +310,27 @@ main(int argc, char **argv)
 	}
 	/* One more poll reclaims what the last frees returned. */
 	rte_eth_rx_burst(be_port, 0, NULL, 0);
-	CHECK(xstat("rx_zc_packets") == zc_expected, "zero-copy packets %" PRIu64
-	      " of %" PRIu64, xstat("rx_zc_packets"), zc_expected);
-	CHECK(xstat("rx_copied_packets") == copy_expected, "copied %" PRIu64,
-	      xstat("rx_copied_packets"));
+	CHECK(vzc_xstat(be_port, "rx_zc_packets") == zc_expected,
+	      "zero-copy packets %" PRIu64 " of %" PRIu64,
+	      vzc_xstat(be_port, "rx_zc_packets"), zc_expected);
+	CHECK(vzc_xstat(be_port, "rx_copied_packets") == copy_expected,
+	      "copied %" PRIu64, vzc_xstat(be_port, "rx_copied_packets"));
 	CHECK(iova_checked >= zc_expected && iova_bad == 0,
 	      "IOVA of every lent segment right for IOVA as %s: %u of %u bad",
 	      rte_eal_iova_mode() == RTE_IOVA_PA ? "PA" : "VA", iova_bad,
 	      iova_checked);
-	CHECK(xstat(rte_eal_iova_mode() == RTE_IOVA_PA ? "rx_lend_iova_pa" :
-		    "rx_lend_iova_va") == 1, "xstats name the lending mode");
-	CHECK(xstat("rx_desc_lent_now") == 0, "nothing lent after frees");
-	CHECK(xstat("rx_desc_returned") == zc_expected, "every lent one returned");
-	CHECK(xstat("rx_bad_desc") == 0, "no bad descriptors");
+	CHECK(vzc_xstat(be_port, rte_eal_iova_mode() == RTE_IOVA_PA ?
+			"rx_lend_iova_pa" : "rx_lend_iova_va") == 1,
+	      "xstats name the lending mode");
+	CHECK(vzc_xstat(be_port, "rx_ring_packed") ==
+	      (getenv("VZC_PEER_ARGS") != NULL &&
+	       strstr(getenv("VZC_PEER_ARGS"), "packed_vq=1") != NULL),
+	      "ring format as the peer asked (packed_vq)");
+	CHECK(vzc_xstat(be_port, "rx_desc_lent_now") == 0,
+	      "nothing lent after frees");
+	CHECK(vzc_xstat(be_port, "rx_desc_returned") == zc_expected,
+	      "every lent one returned");
+	CHECK(vzc_xstat(be_port, "rx_bad_desc") == 0, "no bad descriptors");
 	CHECK(rte_mempool_full(be_rx_pool), "backend rx pool full: %u",
 	      rte_mempool_avail_count(be_rx_pool));
 
@@ -433,7 +366,7 @@ main(int argc, char **argv)
 		      100, "64 B x 100 after the reset");
 		rte_eth_stats_get(be_port, &st);
 		CHECK(st.ipackets == 100 && st.ibytes == 6400 &&
-		      xstat("rx_copied_packets") == 100,
+		      vzc_xstat(be_port, "rx_copied_packets") == 100,
 		      "counted from the reset: %" PRIu64, st.ipackets);
 	}
 	/*
@@ -448,7 +381,7 @@ main(int argc, char **argv)
 			.buf_len = 4096 * RTE_MBUF_DEFAULT_BUF_SIZE,
 		};
 		struct rte_mempool *xp = NULL;
-		uint64_t zc0 = xstat("rx_zc_packets");
+		uint64_t zc0 = vzc_xstat(be_port, "rx_zc_packets");
 
 		ext.buf_ptr = rte_malloc("xbuf", ext.buf_len, 4096);
 		if (ext.buf_ptr != NULL) {
@@ -458,20 +391,22 @@ main(int argc, char **argv)
 		}
 		CHECK(xp != NULL, "pinned-extbuf pool");
 		CHECK(xp != NULL && rte_eth_dev_stop(be_port) == 0 &&
-		      rte_eth_rx_queue_setup(be_port, 0, RING, SOCKET_ID_ANY, NULL,
-					     xp) == 0 &&
+		      rte_eth_rx_queue_setup(be_port, 0, VZC_ITEST_RING,
+					     SOCKET_ID_ANY, NULL, xp) == 0 &&
 		      rte_eth_dev_start(be_port) == 0, "queue set up on it");
 		CHECK(transfer(peer_port, peer_tx_pool, be_port, 1518, 1518,
 			       PER_SIZE, 0) == PER_SIZE,
 		      "1518 B x %u intact after the re-setup", PER_SIZE);
 		rte_eth_rx_burst(be_port, 0, NULL, 0);
-		CHECK(xstat("rx_zc_packets") == zc0 && xstat("rx_bad_desc") == 0,
-		      "copied, not lent: %" PRIu64, xstat("rx_zc_packets") - zc0);
+		CHECK(vzc_xstat(be_port, "rx_zc_packets") == zc0 &&
+		      vzc_xstat(be_port, "rx_bad_desc") == 0,
+		      "copied, not lent: %" PRIu64,
+		      vzc_xstat(be_port, "rx_zc_packets") - zc0);
 		CHECK(xp != NULL && rte_mempool_full(xp), "xbuf pool full");
 		/* Back on the first pool for what follows. */
 		CHECK(rte_eth_dev_stop(be_port) == 0 &&
-		      rte_eth_rx_queue_setup(be_port, 0, RING, SOCKET_ID_ANY, NULL,
-					     be_rx_pool) == 0 &&
+		      rte_eth_rx_queue_setup(be_port, 0, VZC_ITEST_RING,
+					     SOCKET_ID_ANY, NULL, be_rx_pool) == 0 &&
 		      rte_eth_dev_start(be_port) == 0, "queue back on be_rx");
 		CHECK(transfer(peer_port, peer_tx_pool, be_port, 1518, 1518,
 			       PER_SIZE, 0) == PER_SIZE, "and lending again");

@@ -23,14 +23,10 @@
  * arguments), VZC_HUGE=1 when hugepages are in use.
  */
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
@@ -42,35 +38,18 @@
 #include <rte_mbuf.h>
 
 #include "../unit/vzc_test.h"
+#include "vzc_itest.h"
 #include "vzc_pattern.h"
 
 #define PKT_LEN		1518
 #define HOLD		32
 #define POOL_SIZE	32767
-
-extern char **environ;
+#define NAP_MS		5	/* between two looks at the link */
 
 static uint16_t port;
 static struct rte_mempool *pool;
 static char sock[256], dir[200];
 static unsigned int peer_seq;
-
-static uint64_t
-now_ms(void)
-{
-	return rte_get_timer_cycles() * 1000 / rte_get_timer_hz();
-}
-
-static uint64_t
-xstat(const char *name)
-{
-	uint64_t id, v;
-
-	if (rte_eth_xstats_get_id_by_name(port, name, &id) != 0 ||
-	    rte_eth_xstats_get_by_id(port, &id, &v, 1) != 1)
-		return UINT64_MAX;
-	return v;
-}
 
 /* Start a peer; extra is appended to its virtio-user devargs. */
 static pid_t
@@ -78,7 +57,6 @@ peer_start(const char *extra, const char *env_extra, char *log, size_t log_sz)
 {
 	char vdev[600], prefix[64], *argv[32], *envp[256];
 	char *mem = strdup(getenv("VZC_PEER_MEM"));
-	posix_spawn_file_actions_t fa;
 	unsigned int argc = 0, envc = 0, i;
 	char *tok, *save = NULL;
 	pid_t pid;
@@ -87,8 +65,10 @@ peer_start(const char *extra, const char *env_extra, char *log, size_t log_sz)
 	snprintf(prefix, sizeof(prefix), "%sp%u",
 		 getenv("VZC_PREFIX") != NULL ? getenv("VZC_PREFIX") : "vzcpeer",
 		 peer_seq++);
+	/* VZC_PEER_ARGS: more virtio-user devargs (e.g. ",packed_vq=1"). */
 	snprintf(vdev, sizeof(vdev), "VZC_PEER_VDEV=net_virtio_user0,path=%s,"
-		 "queues=1%s", sock, extra);
+		 "queues=1%s%s", sock, extra,
+		 getenv("VZC_PEER_ARGS") != NULL ? getenv("VZC_PEER_ARGS") : "");
 	argv[argc++] = getenv("VZC_PEER_BIN");
 	argv[argc++] = "-l";
 	argv[argc++] = "1";
@@ -106,14 +86,7 @@ peer_start(const char *extra, const char *env_extra, char *log, size_t log_sz)
 	if (env_extra != NULL)
 		envp[envc++] = (char *)(uintptr_t)env_extra;
 	envp[envc] = NULL;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, log,
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, envp) != 0)
-		pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
+	pid = vzc_spawn(argv, envp, false, log, -1);
 	free(mem);
 	return pid;
 }
@@ -136,9 +109,9 @@ file_has(const char *path, const char *needle)
 static bool
 wait_marker(const char *log, const char *m, unsigned int secs)
 {
-	uint64_t end = now_ms() + secs * 1000ULL;
+	uint64_t end = vzc_now_ms() + secs * 1000ULL;
 
-	while (now_ms() < end) {
+	while (vzc_now_ms() < end) {
 		if (file_has(log, m))
 			return true;
 		/* Keep the datapath polled meanwhile. */
@@ -153,9 +126,9 @@ static bool
 wait_marker_count(const char *log, const char *m, unsigned int count,
 		  unsigned int secs)
 {
-	uint64_t end = now_ms() + secs * 1000ULL;
+	uint64_t end = vzc_now_ms() + secs * 1000ULL;
 
-	while (now_ms() < end) {
+	while (vzc_now_ms() < end) {
 		char buf[65536], *p;
 		unsigned int n = 0;
 		size_t len;
@@ -170,30 +143,6 @@ wait_marker_count(const char *log, const char *m, unsigned int count,
 			if (n >= count)
 				return true;
 		}
-		rte_delay_ms(5);
-	}
-	return false;
-}
-
-static void
-peer_stop(pid_t pid, int sig)
-{
-	int status;
-
-	kill(pid, sig);
-	waitpid(pid, &status, 0);
-}
-
-static bool
-wait_link(bool up, unsigned int secs)
-{
-	uint64_t end = now_ms() + secs * 1000ULL;
-	struct rte_eth_link link;
-
-	while (now_ms() < end) {
-		if (rte_eth_link_get_nowait(port, &link) == 0 &&
-		    (link.link_status == RTE_ETH_LINK_UP) == up)
-			return true;
 		rte_delay_ms(5);
 	}
 	return false;
@@ -216,10 +165,10 @@ static uint64_t
 receive(struct rte_mbuf **held, uint32_t *nheld, uint32_t want_held,
 	bool hold_all, unsigned int secs, uint64_t *bad)
 {
-	uint64_t end = now_ms() + secs * 1000ULL, got = 0;
+	uint64_t end = vzc_now_ms() + secs * 1000ULL, got = 0;
 	struct rte_mbuf *pkts[32];
 
-	while (now_ms() < end && (hold_all || *nheld < want_held)) {
+	while (vzc_now_ms() < end && (hold_all || *nheld < want_held)) {
 		uint16_t n = rte_eth_rx_burst(port, 0, pkts, RTE_DIM(pkts)), i;
 
 		for (i = 0; i < n; i++) {
@@ -250,73 +199,20 @@ check_and_free(struct rte_mbuf **held, uint32_t n)
 	return bad;
 }
 
-/* Mappings of shared guest memory and open fds: what a leak would grow. */
-static unsigned int
-count_maps(void)
-{
-	char line[512];
-	unsigned int n = 0;
-	FILE *f = fopen("/proc/self/maps", "r");
-
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		if (strstr(line, "memfd:") != NULL ||
-		    strstr(line, "/dev/hugepages") != NULL)
-			n++;
-	if (f != NULL)
-		fclose(f);
-	return n;
-}
-
-static unsigned int
-count_fds(void)
-{
-	unsigned int n = 0;
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-
-	while (d != NULL && (e = readdir(d)) != NULL)
-		n++;
-	if (d != NULL)
-		closedir(d);
-	return n;
-}
-
-/* The vhost library closes a dead connection asynchronously: poll. */
-static bool
-back_to(unsigned int maps, unsigned int fds, unsigned int secs)
-{
-	uint64_t end = now_ms() + secs * 1000ULL;
-
-	while (now_ms() < end) {
-		if (count_maps() <= maps && count_fds() <= fds)
-			return true;
-		rte_delay_ms(10);
-	}
-	return false;
-}
-
 static int
 port_create(const char *extra)
 {
-	struct rte_eth_conf conf = { 0 };
 	char args[512];
 
 	snprintf(args, sizeof(args), "iface=%s%s", sock, extra);
-	if (rte_vdev_init("net_vhostzc0", args) != 0 ||
-	    rte_eth_dev_get_port_by_name("net_vhostzc0", &port) != 0 ||
-	    rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL, pool) != 0 ||
-	    rte_eth_tx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL) != 0 ||
-	    rte_eth_dev_start(port) != 0)
-		return -1;
-	return 0;
+	return vzc_vdev_port_setup("net_vhostzc0", args, pool, &port);
 }
 
 static void
 scenario_kill(unsigned int cycles)
 {
 	static struct rte_mbuf *held[HOLD];
-	unsigned int maps = count_maps(), fds = count_fds(), c;
+	unsigned int maps = vzc_count_maps(true), fds = vzc_count_fds(), c;
 	char log[300];
 
 	for (c = 0; c < cycles; c++) {
@@ -326,24 +222,29 @@ scenario_kill(unsigned int cycles)
 
 		CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30),
 		      "cycle %u: peer up", c);
-		CHECK(wait_link(true, 10), "cycle %u: link up", c);
+		CHECK(vzc_wait_link(port, true, 10000, NAP_MS, NULL),
+		      "cycle %u: link up", c);
 		receive(held, &nheld, HOLD, false, 10, &bad);
 		CHECK(nheld == HOLD && bad == 0, "cycle %u: holding %u zc mbufs, "
 		      "%" PRIu64 " bad", c, nheld, bad);
-		peer_stop(pid, SIGKILL);
-		CHECK(wait_link(false, 10), "cycle %u: link down", c);
+		vzc_kill_wait(pid, SIGKILL);
+		CHECK(vzc_wait_link(port, false, 10000, NAP_MS, NULL),
+		      "cycle %u: link down", c);
 		/* The peer is gone; its memory must still be there for us. */
 		CHECK(check_and_free(held, nheld) == 0,
 		      "cycle %u: held bytes intact after the peer died", c);
 		CHECK(rte_mempool_full(pool), "cycle %u: pool full (%u)", c,
 		      rte_mempool_avail_count(pool));
-		CHECK(xstat("rx_desc_lent_now") == 0, "cycle %u: nothing lent", c);
-		CHECK(back_to(maps, fds, 5), "cycle %u: maps %u/%u fds %u/%u", c,
-		      count_maps(), maps, count_fds(), fds);
+		CHECK(vzc_xstat(port, "rx_desc_lent_now") == 0,
+		      "cycle %u: nothing lent", c);
+		CHECK(vzc_wait_fds_maps(fds, maps, true, 5000, 10, NULL),
+		      "cycle %u: maps %u/%u fds %u/%u", c, vzc_count_maps(true),
+		      maps, vzc_count_fds(), fds);
 		if (vzc_test_fail > 8)
 			break;
 	}
-	CHECK(xstat("vhost_connects") == c + (c < cycles), "a device per cycle");
+	CHECK(vzc_xstat(port, "vhost_connects") == c + (c < cycles),
+	      "a device per cycle");
 }
 
 /* Start a peer, wait for traffic, hold HOLD zero-copy mbufs. */
@@ -355,7 +256,7 @@ peer_start_and_hold(struct rte_mbuf **held, uint32_t *nheld, char *log,
 	pid_t pid = peer_start("", NULL, log, log_sz);
 
 	CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30), "peer up");
-	CHECK(wait_link(true, 10), "link up");
+	CHECK(vzc_wait_link(port, true, 10000, NAP_MS, NULL), "link up");
 	receive(held, nheld, HOLD, false, 10, &bad);
 	CHECK(*nheld == HOLD && bad == 0, "holding %u, %" PRIu64 " bad",
 	      *nheld, bad);
@@ -370,20 +271,20 @@ scenario_memtable(void)
 	uint64_t bad = 0, tables;
 	char log[300];
 	pid_t pid = peer_start_and_hold(held, &nheld, log, sizeof(log));
-	tables = xstat("vhost_mem_table_updates");
+	tables = vzc_xstat(port, "vhost_mem_table_updates");
 	kill(pid, SIGUSR1);
 	CHECK(wait_marker(log, "PEER-GREW", 30), "peer grew its memory");
 	/* Traffic flows after the new table, zero-copy again. */
 	receive(later, &nlater, HOLD, false, 10, &bad);
-	CHECK(xstat("vhost_mem_table_updates") > tables,
+	CHECK(vzc_xstat(port, "vhost_mem_table_updates") > tables,
 	      "a new memory table was mapped (%" PRIu64 " -> %" PRIu64 ")",
-	      tables, xstat("vhost_mem_table_updates"));
+	      tables, vzc_xstat(port, "vhost_mem_table_updates"));
 	CHECK(nlater == HOLD && bad == 0, "traffic after SET_MEM_TABLE: %u zc, "
 	      "%" PRIu64 " bad", nlater, bad);
 	CHECK(check_and_free(held, nheld) == 0,
 	      "mbufs held across SET_MEM_TABLE intact");
 	CHECK(check_and_free(later, nlater) == 0, "later mbufs intact");
-	peer_stop(pid, SIGTERM);
+	vzc_kill_wait(pid, SIGTERM);
 	rte_eth_rx_burst(port, 0, NULL, 0);
 	CHECK(rte_mempool_full(pool), "pool full");
 }
@@ -398,18 +299,19 @@ scenario_scribble(void)
 	pid_t pid = peer_start_and_hold(held, &nheld, log, sizeof(log));
 	kill(pid, SIGUSR2);
 	CHECK(wait_marker(log, "PEER-SCRIBBLED", 30), "peer stopped, scribbled");
-	CHECK(wait_link(true, 10), "the peer is back");
-	CHECK(xstat("rx_desc_returned_at_stop") >= HOLD,
+	CHECK(vzc_wait_link(port, true, 10000, NAP_MS, NULL),
+	      "the peer is back");
+	CHECK(vzc_xstat(port, "rx_desc_returned_at_stop") >= HOLD,
 	      "held descriptors returned at GET_VRING_BASE: %" PRIu64,
-	      xstat("rx_desc_returned_at_stop"));
-	CHECK(xstat("rx_snapshot_failed") == 0, "pages frozen");
+	      vzc_xstat(port, "rx_desc_returned_at_stop"));
+	CHECK(vzc_xstat(port, "rx_snapshot_failed") == 0, "pages frozen");
 	CHECK(check_and_free(held, nheld) == 0,
 	      "held bytes intact after the guest reused its buffers");
 	receive(later, &nlater, HOLD, false, 10, &bad);
 	CHECK(nlater == HOLD && bad == 0, "traffic after restart: %u, "
 	      "%" PRIu64 " bad", nlater, bad);
 	CHECK(check_and_free(later, nlater) == 0, "later mbufs intact");
-	peer_stop(pid, SIGTERM);
+	vzc_kill_wait(pid, SIGTERM);
 	rte_eth_rx_burst(port, 0, NULL, 0);
 	CHECK(rte_mempool_full(pool), "pool full");
 }
@@ -430,12 +332,14 @@ scenario_client(unsigned int cycles)
 		pid = peer_start(",server=1", NULL, log, sizeof(log));
 		CHECK(pid > 0, "server peer %u started", c);
 		/* Our side reconnects on its own (the library retries). */
-		CHECK(wait_link(true, 20), "cycle %u: connected", c);
+		CHECK(vzc_wait_link(port, true, 20000, NAP_MS, NULL),
+		      "cycle %u: connected", c);
 		receive(held, &nheld, HOLD, false, 10, &bad);
 		CHECK(nheld == HOLD && bad == 0, "cycle %u: traffic, %u zc", c,
 		      nheld);
-		peer_stop(pid, c + 1 == cycles ? SIGTERM : SIGKILL);
-		CHECK(wait_link(false, 10), "cycle %u: link down", c);
+		vzc_kill_wait(pid, c + 1 == cycles ? SIGTERM : SIGKILL);
+		CHECK(vzc_wait_link(port, false, 10000, NAP_MS, NULL),
+		      "cycle %u: link down", c);
 		CHECK(check_and_free(held, nheld) == 0, "cycle %u: intact", c);
 		CHECK(rte_mempool_full(pool), "cycle %u: pool full", c);
 	}
@@ -494,7 +398,7 @@ scenario_churn(unsigned int cycles)
 	}
 	fwd_stop = true;
 	rte_eal_wait_lcore(lcore);
-	peer_stop(pid, SIGTERM);
+	vzc_kill_wait(pid, SIGTERM);
 	rte_eth_rx_burst(port, 0, NULL, 0);
 	CHECK(rte_mempool_full(pool), "pool full");
 }
@@ -510,7 +414,7 @@ scenario_hold(void)
 	pid_t pid = peer_start("", "VZC_PEER_PPS=4000", log, sizeof(log));
 
 	CHECK(pid > 0 && wait_marker(log, "PEER-READY", 30), "peer up");
-	CHECK(wait_link(true, 10), "link up");
+	CHECK(vzc_wait_link(port, true, 10000, NAP_MS, NULL), "link up");
 	/* Keep everything for 3 s, then check the last second alone. */
 	got = receive(held, &nheld, POOL_SIZE / 2, true, 2, &bad);
 	got_last = receive(held, &nheld, POOL_SIZE / 2, true, 1, &bad);
@@ -518,19 +422,21 @@ scenario_hold(void)
 	CHECK(got_last > 1000, "guest still sending in the 3rd second: %" PRIu64,
 	      got_last);
 	CHECK(nheld > 256 + 128, "far more than ring + cap received: %u", nheld);
-	CHECK(xstat("rx_desc_lent_now") <= 128, "lent within the cap: %" PRIu64,
-	      xstat("rx_desc_lent_now"));
-	CHECK(xstat("rx_copied_packets") > 0, "the rest was copied");
-	CHECK(bad == 0 && xstat("rx_bad_desc") == 0, "no corruption");
+	CHECK(vzc_xstat(port, "rx_desc_lent_now") <= 128,
+	      "lent within the cap: %" PRIu64,
+	      vzc_xstat(port, "rx_desc_lent_now"));
+	CHECK(vzc_xstat(port, "rx_copied_packets") > 0, "the rest was copied");
+	CHECK(bad == 0 && vzc_xstat(port, "rx_bad_desc") == 0, "no corruption");
 	CHECK(check_and_free(held, nheld) == 0, "held bytes intact");
 	/* Poll (and drop) for a moment: housekeeping returns the rest. */
 	receive(dummy, &nlast, 1, true, 1, &bad);
 	rte_pktmbuf_free_bulk(dummy, nlast);
 	rte_eth_rx_burst(port, 0, NULL, 0);
-	CHECK(xstat("rx_desc_lent_now") == 0 &&
-	      xstat("rx_desc_returned") == xstat("rx_zc_packets"),
+	CHECK(vzc_xstat(port, "rx_desc_lent_now") == 0 &&
+	      vzc_xstat(port, "rx_desc_returned") ==
+	      vzc_xstat(port, "rx_zc_packets"),
 	      "every descriptor back");
-	peer_stop(pid, SIGTERM);
+	vzc_kill_wait(pid, SIGTERM);
 	CHECK(rte_mempool_full(pool), "pool full");
 }
 

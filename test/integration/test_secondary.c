@@ -14,9 +14,7 @@
  * exits 77 (skipped) without them or without the tools, saying why.
  */
 
-#include <fcntl.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -29,41 +27,17 @@
 #include <rte_pdump.h>
 
 #include "../unit/vzc_test.h"
+#include "vzc_itest.h"
 #include "vzc_pattern.h"
 
 #define PKT_LEN		1518
 #define FIRST		600
 #define CAPTURE		100
 
-extern char **environ;
-
 static uint16_t be_port = RTE_MAX_ETHPORTS, peer_port = RTE_MAX_ETHPORTS;
 static struct rte_mempool *pool;
 static uint32_t next_seq, rx_bad, rx_got;
 static char dir[256];
-
-static uint64_t
-xstat(const char *name)
-{
-	uint64_t id, v;
-
-	if (rte_eth_xstats_get_id_by_name(be_port, name, &id) != 0 ||
-	    rte_eth_xstats_get_by_id(be_port, &id, &v, 1) != 1)
-		return UINT64_MAX;
-	return v;
-}
-
-static int
-port_setup(uint16_t port)
-{
-	struct rte_eth_conf conf = { 0 };
-
-	if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL, pool) != 0 ||
-	    rte_eth_tx_queue_setup(port, 0, 256, SOCKET_ID_ANY, NULL) != 0)
-		return -1;
-	return rte_eth_dev_start(port);
-}
 
 /* One round of traffic: the peer sends up to n, we receive and check. */
 static void
@@ -73,13 +47,9 @@ pump(uint32_t n)
 	uint16_t k, i, made = 0;
 
 	while (made < RTE_MIN(n, 32u)) {
-		uint8_t *d;
-
-		m[made] = rte_pktmbuf_alloc(pool);
+		m[made] = vzc_pattern_pkt(pool, PKT_LEN, PKT_LEN, next_seq + made);
 		if (m[made] == NULL)
 			break;
-		d = (uint8_t *)rte_pktmbuf_append(m[made], PKT_LEN);
-		vzc_pattern_fill(d, 0, PKT_LEN, next_seq + made);
 		made++;
 	}
 	k = rte_eth_tx_burst(peer_port, 0, m, made);
@@ -94,22 +64,6 @@ pump(uint32_t n)
 	}
 	rx_got += k;
 	rte_pktmbuf_free_bulk(m, k);
-}
-
-static pid_t
-spawn(char *const argv[], const char *out)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC,
-					 0644);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-		pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
-	return pid;
 }
 
 /* Wait for pid while traffic flows; its exit status, or -1 on timeout. */
@@ -127,8 +81,7 @@ wait_pumping(pid_t pid, unsigned int secs, bool traffic)
 		else
 			rte_delay_ms(5);
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
+	vzc_kill_wait(pid, SIGKILL);
 	return -1;
 }
 
@@ -160,12 +113,12 @@ test_proc_info(const char *prefix, const char *pmd)
 	char *argv[] = { "dpdk-proc-info", "--file-prefix", (char *)prefix,
 			 "-d", (char *)pmd, "--log-level=lib.eal:error",
 			 "--", "-p", mask, "--xstats", NULL };
-	uint64_t zc = xstat("rx_zc_packets");
+	uint64_t zc = vzc_xstat(be_port, "rx_zc_packets");
 	pid_t pid;
 
 	snprintf(out, sizeof(out), "%s/proc-info.log", dir);
 	snprintf(mask, sizeof(mask), "%" PRIx64, UINT64_C(1) << be_port);
-	pid = spawn(argv, out);
+	pid = vzc_spawn(argv, NULL, true, out, -1);
 	CHECK(pid > 0 && wait_pumping(pid, 30, false) == 0,
 	      "dpdk-proc-info ran (output in %s)", out);
 	CHECK(zc > 0 && tool_value(out, "rx_zc_packets") == zc,
@@ -214,7 +167,7 @@ test_dumpcap(const char *prefix)
 	char pfx[128], cnt[16], out[300], pcap[300];
 	char *argv[] = { "dpdk-dumpcap", pfx, "-i", "net_vhostzc0", "-c", cnt,
 			 "-P", "-w", pcap, NULL };
-	uint64_t zc0 = xstat("rx_zc_packets");
+	uint64_t zc0 = vzc_xstat(be_port, "rx_zc_packets");
 	uint32_t records = 0, good;
 	pid_t pid;
 
@@ -222,7 +175,7 @@ test_dumpcap(const char *prefix)
 	snprintf(cnt, sizeof(cnt), "%u", CAPTURE);
 	snprintf(out, sizeof(out), "%s/dumpcap.log", dir);
 	snprintf(pcap, sizeof(pcap), "%s/rx.pcap", dir);
-	pid = spawn(argv, out);
+	pid = vzc_spawn(argv, NULL, true, out, -1);
 	CHECK(pid > 0 && wait_pumping(pid, 60, true) == 0,
 	      "dpdk-dumpcap captured %u packets (output in %s)", CAPTURE, out);
 	good = pcap_check(pcap, &records);
@@ -230,7 +183,8 @@ test_dumpcap(const char *prefix)
 	CHECK(records >= CAPTURE && good == records,
 	      "every captured packet is what the peer sent: %u of %u records",
 	      good, records);
-	CHECK(xstat("rx_zc_packets") > zc0, "zero-copy packets among them");
+	CHECK(vzc_xstat(be_port, "rx_zc_packets") > zc0,
+	      "zero-copy packets among them");
 }
 
 /* Whether name is an executable somewhere on PATH. */
@@ -257,9 +211,7 @@ main(int argc, char **argv)
 {
 	const char *prefix = getenv("VZC_PREFIX");
 	const char *pmd = getenv("VZC_PMD");
-	struct rte_eth_dev_info info;
 	uint64_t deadline;
-	uint16_t port;
 
 	if (rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "EAL init failed\n");
@@ -279,22 +231,16 @@ main(int argc, char **argv)
 	}
 	snprintf(dir, sizeof(dir), "%s",
 		 getenv("VZC_SOCK_DIR") != NULL ? getenv("VZC_SOCK_DIR") : "/tmp");
-	RTE_ETH_FOREACH_DEV(port) {
-		if (rte_eth_dev_info_get(port, &info) != 0)
-			continue;
-		if (strcmp(info.driver_name, "net_vhostzc") == 0)
-			be_port = port;
-		else if (strcmp(info.driver_name, "net_virtio_user") == 0)
-			peer_port = port;
-	}
+	be_port = vzc_port_by_driver("net_vhostzc");
+	peer_port = vzc_port_by_driver("net_virtio_user");
 	CHECK(be_port != RTE_MAX_ETHPORTS && peer_port != RTE_MAX_ETHPORTS,
 	      "both ports probed");
 	if (be_port == RTE_MAX_ETHPORTS || peer_port == RTE_MAX_ETHPORTS)
 		return vzc_test_summary("test_secondary");
 	pool = rte_pktmbuf_pool_create("sec_pool", 8191, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	CHECK(pool != NULL && port_setup(be_port) == 0 &&
-	      port_setup(peer_port) == 0, "ports up");
+	CHECK(pool != NULL && vzc_port_setup(be_port, pool, NULL) == 0 &&
+	      vzc_port_setup(peer_port, pool, NULL) == 0, "ports up");
 	CHECK(rte_pdump_init() == 0, "capture server for secondaries");
 
 	deadline = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
@@ -314,7 +260,8 @@ main(int argc, char **argv)
 	CHECK(rx_got == next_seq && rx_bad == 0,
 	      "primary: %u of %u received intact during the capture", rx_got,
 	      next_seq);
-	CHECK(xstat("rx_desc_lent_now") == 0 && xstat("rx_bad_desc") == 0,
+	CHECK(vzc_xstat(be_port, "rx_desc_lent_now") == 0 &&
+	      vzc_xstat(be_port, "rx_bad_desc") == 0,
 	      "nothing left lent, no bad descriptor");
 	CHECK(rte_pdump_uninit() == 0, "capture server down");
 	CHECK(rte_eth_dev_stop(peer_port) == 0 && rte_eth_dev_close(peer_port) == 0 &&

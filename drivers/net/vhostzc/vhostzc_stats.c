@@ -128,7 +128,7 @@ enum vhostzc_xstat_kind {
 	VHOSTZC_XS_LENT,	/* chains lent now */
 	VHOSTZC_XS_MODE,	/* 1 while the queue lends in IOVA mode off */
 	VHOSTZC_XS_BROKEN,	/* 1 while the guest's ring is broken */
-	VHOSTZC_XS_PACKED,	/* 1 while the queue runs a packed ring */
+	VHOSTZC_XS_PACKED,	/* 1 if the queue's last ring was packed */
 };
 
 struct vhostzc_xstat {
@@ -182,7 +182,7 @@ rx_xstat_value(const struct vhostzc_rxq *q, const struct vhostzc_xstat *x)
 	case VHOSTZC_XS_BROKEN:
 		return q->ready && q->ring_broken;
 	case VHOSTZC_XS_PACKED:
-		return q->ready && q->vr.packed;
+		return q->vr.packed;
 	default:
 		return counter(&q->stats, &q->stats_base, x->off);
 	}
