@@ -19,6 +19,7 @@
 #        BENCH_IOVA BENCH_IOVA_SIZES BENCH_SKIP_IOVA=1
 #        BENCH_SKIP_MEM=1 BENCH_SKIP_64=1 BENCH_ZC_ARGS (extra devargs)
 #        BENCH_SKIP_MATRIX=1 (keep OUTDIR/results.csv, redo the rest)
+#        BENCH_SKIP_FORMATS=1 BENCH_FORMAT_SIZES
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/test/lib.sh"
@@ -30,6 +31,8 @@ warmup=${BENCH_WARMUP:-2}
 secs=${BENCH_SECS:-3}
 zc_args=${BENCH_ZC_ARGS:-}
 iova_sizes=${BENCH_IOVA_SIZES:-64 512 1518 9000}
+format_sizes=${BENCH_FORMAT_SIZES:-64 1518 9000}
+peer_args=
 
 VHOSTZC_SKIP_GUEST=1 "$top/scripts/setup.sh" >/dev/null || exit 1
 command -v gnuplot >/dev/null || apt-get install -y -q gnuplot-nox >/dev/null
@@ -80,7 +83,7 @@ run_one() {
 	# shellcheck disable=SC2086
 	stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $hugemem --single-file-segments \
 		--file-prefix=vzcbpe --no-pci \
-		--vdev "net_virtio_user0,path=$dir/b.sock,queues=1" -- -i \
+		--vdev "net_virtio_user0,path=$dir/b.sock,queues=1$peer_args" -- -i \
 		--forward-mode=$pmode --mbuf-size=$ms --txpkts="$size" \
 		--total-num-mbufs=32768 \
 		< "$dir/pe.cmd" > "$dir/pe.log" 2>&1 &
@@ -154,6 +157,32 @@ if [ -z "${BENCH_SKIP_IOVA:-}" ]; then
 			done
 		done
 	done
+fi
+
+# Ring formats: split beside packed for both drivers, and net_vhost with
+# IN_ORDER (which it offers and net_vhostzc does not) beside without: what
+# IN_ORDER buys a virtio-user guest here, the case for offering it. The
+# configurations alternate within each round; virtio-user's devargs pick
+# the format (packed_vq) and in_order (its default is on: off written out).
+fmt_csv=$out/formats.csv
+if [ -z "${BENCH_SKIP_FORMATS:-}" ]; then
+	echo "driver,ring,in_order,mode,size,pair,mpps,gbps,cycles_per_packet" > "$fmt_csv"
+	# shellcheck disable=SC2086
+	for mode in rxonly io; do
+		for size in $format_sizes; do
+			for p in $(seq 1 "$pairs"); do
+				for cfg in vhost:split:0 vhost:split:1 vhost:packed:0 \
+					vhost:packed:1 vhostzc:split:0 vhostzc:packed:0; do
+					IFS=: read -r drv ring io <<< "$cfg"
+					peer_args=",in_order=$io"
+					[ "$ring" = packed ] && peer_args="$peer_args,packed_vq=1"
+					set -- $(measure "$drv" "$mode" "$size")
+					echo "$drv,$ring,$io,$mode,$size,$p,$1,$2,$3" | tee -a "$fmt_csv"
+				done
+			done
+		done
+	done
+	peer_args=
 fi
 
 # Memory: resident and hugepage use per port, queues=1 and 8, no peer.

@@ -82,6 +82,47 @@ def write_iova(out, header, pairs, warmup, secs):
     open(os.path.join(out, "iova.md"), "w").write("\n".join(lines))
 
 
+def write_formats(out, header, pairs, warmup, secs):
+    """formats.md from formats.csv: split beside packed, IN_ORDER on/off."""
+    fc = {}
+    for r in csv.DictReader(open(os.path.join(out, "formats.csv"))):
+        c = fc.setdefault((r["mode"], int(r["size"]), r["driver"], r["ring"],
+                           r["in_order"]), {"mpps": [], "cyc": []})
+        c["mpps"].append(float(r["mpps"]))
+        c["cyc"].append(float(r["cycles_per_packet"]))
+    cfgs = [("vhost", "split", "0"), ("vhost", "split", "1"),
+            ("vhost", "packed", "0"), ("vhost", "packed", "1"),
+            ("vhostzc", "split", "0"), ("vhostzc", "packed", "0")]
+    name = {"vhost": "net_vhost", "vhostzc": "net_vhostzc"}
+    lines = ["# Ring formats: split and packed, IN_ORDER on and off", "",
+             "Produced by `scripts/bench.sh` (raw numbers: `formats.csv`).", ""]
+    lines += [h for h in header if h.startswith("- Machine") or
+              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
+    lines += [
+        f"- Each cell: {pairs} rounds of the six configurations alternating; "
+        f"{warmup} s warm-up, {secs} s measured; median (min-max) of the "
+        "packets per second the backend received (what the guest managed "
+        "to send). The virtio-user peer chooses the format (`packed_vq`) "
+        "and `in_order`; net_vhostzc does not offer IN_ORDER, so its rows "
+        "are without it.", "",
+        "| mode | size | " + " | ".join(
+            f"{name[d]} {r}{' in_order' if i == '1' else ''} Mpps"
+            for d, r, i in cfgs) + " | in_order gain (net_vhost split) |"
+        " packed/split (net_vhostzc) |",
+        "|---|---:|" + "---:|" * (len(cfgs) + 2)]
+    for mode in ("rxonly", "io"):
+        for s in sorted({k[1] for k in fc if k[0] == mode}):
+            cells = [fc.get((mode, s) + c) for c in cfgs]
+            if not all(cells):
+                continue
+            m = [med(c["mpps"]) for c in cells]
+            lines.append(f"| {mode} | {s} | " + " | ".join(fmt(x) for x in m)
+                         + f" | {ratio(m[1][0], m[0][0]):.2f}"
+                         f" | {ratio(m[5][0], m[4][0]):.2f} |")
+    lines.append("")
+    open(os.path.join(out, "formats.md"), "w").write("\n".join(lines))
+
+
 def main():
     out, secs, pairs, warmup = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
@@ -181,6 +222,11 @@ def main():
         lines += ["## IOVA as PA beside IOVA as VA", "",
                   "Measured in a run of its own: [iova.md](iova.md).", ""]
         write_iova(out, header, pairs, warmup, secs)
+
+    if os.path.exists(os.path.join(out, "formats.csv")):
+        lines += ["## Ring formats and IN_ORDER", "",
+                  "Measured in a run of its own: [formats.md](formats.md).", ""]
+        write_formats(out, header, pairs, warmup, secs)
 
     mem = os.path.join(out, "memory.csv")
     if os.path.exists(mem):
