@@ -9,7 +9,10 @@
 # macswap (backend macswap, peer io with tx_first). For every cell the two
 # drivers alternate (A B A B ...) BENCH_PAIRS times; the report gives
 # medians with min-max. Backend CPU cycles per packet come from testpmd's
-# --record-core-cycles. EAL chooses the IOVA mode (BENCH_IOVA=pa|va forces
+# --record-core-cycles (the peer's too: the guest's own cost). Each run
+# also records what disturbed it: how long each forwarding thread waited
+# for its CPU, and the hypervisor's steal; the report leaves out runs
+# disturbed beyond BENCH_MAX_WAIT % (default 2) and says how many. EAL chooses the IOVA mode (BENCH_IOVA=pa|va forces
 # one for the matrix). Then net_vhostzc with IOVA as PA beside IOVA as VA
 # (rxonly and io, same run, alternating with net_vhost), memory per port,
 # and 64 ports in one process.
@@ -26,7 +29,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$top/doc/bench}
 modes=${BENCH_MODES:-rxonly io macswap}
 sizes=${BENCH_SIZES:-64 128 256 512 1024 1518 4096 9000}
-pairs=${BENCH_PAIRS:-3}
+pairs=${BENCH_PAIRS:-5}
 warmup=${BENCH_WARMUP:-2}
 secs=${BENCH_SECS:-3}
 zc_args=${BENCH_ZC_ARGS:-}
@@ -41,7 +44,7 @@ meson install -C "$top/build" --quiet >/dev/null || exit 1
 mkdir -p "$out"
 
 dir=$(mktemp -d /run/vhostzc-bench.XXXXXX)
-be= peer=
+be= peer= be_task= pe_task=
 cleanup() {
 	exec 3>&- 4>&- 2>/dev/null
 	vzc_kill "$peer" "$be"
@@ -53,8 +56,32 @@ hugemem="--in-memory"
 free_huge=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
 [ "${free_huge:-0}" -ge 512 ] || hugemem="--no-huge -m 1024 --no-shconf"
 
-# run_one DRIVER MODE SIZE [pa|va] -> "mpps cycles iova-mode"
-# (without the 4th argument EAL chooses the IOVA mode)
+# The forwarding lcore thread of testpmd process PID ("lcore-worker-1" up
+# to 23.07, "dpdk-worker1" after), for its scheduler statistics.
+fwd_task() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		case "$(cat "$t/comm" 2>/dev/null)" in
+		lcore-worker-1 | dpdk-worker1) echo "$t"; return ;;
+		esac
+	done
+}
+
+# What disturbs a run on a shared machine, as counters to difference over
+# the measured window: nanoseconds each forwarding thread waited for a CPU
+# (its schedstat), and the steal and total jiffies of /proc/stat.
+disturb_snap() {
+	local bw=0 pw=0
+	[ -n "$be_task" ] && bw=$(awk '{print $2}' "$be_task/schedstat" 2>/dev/null)
+	[ -n "$pe_task" ] && pw=$(awk '{print $2}' "$pe_task/schedstat" 2>/dev/null)
+	echo "${bw:-0} ${pw:-0} $(awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t}' /proc/stat)"
+}
+
+# run_one DRIVER MODE SIZE [pa|va] -> "mpps cycles iova-mode be_wait_pct
+# peer_wait_pct steal_pct peer_cycles" (without the 4th argument EAL
+# chooses the IOVA mode). The waits are the share of the measured window
+# each forwarding thread spent runnable but not running (another task had
+# its CPU); steal is the hypervisor's share of all CPUs.
 run_one() {
 	local drv=$1 mode=$2 size=$3 iova=${4:-} vdev bmode pmode pstart ms=2048
 	if [ "$drv" = vhostzc ]; then
@@ -85,7 +112,7 @@ run_one() {
 		--file-prefix=vzcbpe --no-pci \
 		--vdev "net_virtio_user0,path=$dir/b.sock,queues=1$peer_args" -- -i \
 		--forward-mode=$pmode --mbuf-size=$ms --txpkts="$size" \
-		--total-num-mbufs=32768 \
+		--total-num-mbufs=32768 --record-core-cycles \
 		< "$dir/pe.cmd" > "$dir/pe.log" 2>&1 &
 	peer=$!
 	exec 4> "$dir/pe.cmd"
@@ -94,10 +121,16 @@ run_one() {
 	sleep 0.5
 	echo "$pstart" >&4
 	sleep "$warmup"
+	be_task=$(fwd_task "$be") pe_task=$(fwd_task "$peer")
 	echo "clear fwd stats all" >&3
+	echo "clear fwd stats all" >&4
+	d0=$(disturb_snap)
 	sleep "$secs"
+	d1=$(disturb_snap)
 	echo "show fwd stats all" >&3
+	echo "show fwd stats all" >&4
 	vzc_wait_for "$dir/be.log" 10 "Accumulated forward statistics" || true
+	vzc_wait_for "$dir/pe.log" 10 "Accumulated forward statistics" || true
 	sleep 0.3
 	echo "quit" >&4
 	echo "quit" >&3
@@ -111,30 +144,44 @@ run_one() {
 		acc && /RX-packets:/ { pk = $2; acc = 0 }
 		seen && cy == "" && /cycles\/packet=/ { sub(/.*packet=/, ""); cy = $1 }
 		/Selected IOVA mode/ { io = tolower($NF); gsub(/\047/, "", io) }
-		END { printf "%.4f %s %s\n", pk / secs / 1e6, cy == "" ? "nan" : cy,
+		END { printf "%.4f %s %s", pk / secs / 1e6, cy == "" ? "nan" : cy,
 		      io == "" ? "unknown" : io }
 	' "$dir/be.log"
+	# shellcheck disable=SC2086
+	awk -v secs="$secs" -v a="$d0" -v b="$d1" '
+		/Accumulated forward statistics/ && !seen { seen = 1 }
+		seen && cy == "" && /cycles\/packet=/ { sub(/.*packet=/, ""); cy = $1 }
+		END {
+			split(a, x, " "); split(b, y, " ")
+			ns = secs * 1e9
+			tot = y[4] - x[4]
+			printf " %.2f %.2f %.2f %s\n", (y[1] - x[1]) * 100 / ns,
+			       (y[2] - x[2]) * 100 / ns,
+			       tot > 0 ? (y[3] - x[3]) * 100 / tot : 0,
+			       cy == "" ? "nan" : cy
+		}' "$dir/pe.log"
 }
 
-# measure DRIVER MODE SIZE [pa|va] -> "mpps gbps cycles iova-mode"
+# measure DRIVER MODE SIZE [pa|va] -> "mpps gbps cycles iova-mode
+# be_wait_pct peer_wait_pct steal_pct peer_cycles"
 measure() {
-	local r
-	r=$(run_one "$@") || r="nan nan unknown"
+	local r size=$3
+	r=$(run_one "$@") || r="nan nan unknown nan nan nan nan"
 	# shellcheck disable=SC2086
-	set -- $r "$3"
-	echo "$1 $(awk -v m="$1" -v s="$4" 'BEGIN {printf "%.3f", m * s * 8 / 1000}') $2 $3"
+	set -- $r
+	echo "$1 $(awk -v m="$1" -v s="$size" 'BEGIN {printf "%.3f", m * s * 8 / 1000}') $2 $3 ${4:-nan} ${5:-nan} ${6:-nan} ${7:-nan}"
 }
 
 csv=$out/results.csv
 [ -n "${BENCH_SKIP_MATRIX:-}" ] && modes=
-[ -n "$modes" ] && echo "driver,mode,size,pair,mpps,gbps,cycles_per_packet,iova" > "$csv"
+[ -n "$modes" ] && echo "driver,mode,size,pair,mpps,gbps,cycles_per_packet,iova,be_wait_pct,peer_wait_pct,steal_pct,peer_cycles_per_packet" > "$csv"
 # shellcheck disable=SC2086
 for mode in $modes; do
 	for size in $sizes; do
 		for p in $(seq 1 "$pairs"); do
 			for drv in vhost vhostzc; do
 				set -- $(measure "$drv" "$mode" "$size" "${BENCH_IOVA:-}")
-				echo "$drv,$mode,$size,$p,$1,$2,$3,$4" | tee -a "$csv"
+				echo "$drv,$mode,$size,$p,$1,$2,$3,$4,$5,$6,$7,$8" | tee -a "$csv"
 			done
 		done
 	done

@@ -35,6 +35,25 @@ def fmt(t, digits=2):
     return f"{m:.{digits}f} ({lo:.{digits}f}-{hi:.{digits}f})"
 
 
+def apart(a, b):
+    """Whether two (median, min, max) ranges do not overlap: only then does
+    the ratio of the medians say which is faster on this machine."""
+    if a[0] != a[0] or b[0] != b[0]:
+        return "n/a"
+    return "yes" if a[2] < b[1] or b[2] < a[1] else "no"
+
+
+def disturbed(r, max_wait):
+    """A run whose forwarding threads were kept off their CPUs."""
+    for k in ("be_wait_pct", "peer_wait_pct", "steal_pct"):
+        try:
+            if float(r.get(k) or "nan") > max_wait:
+                return True
+        except ValueError:
+            pass
+    return False
+
+
 def ratio(a, b):
     return a / b if b and a == a and b == b else float("nan")
 
@@ -126,6 +145,9 @@ def write_formats(out, header, pairs, warmup, secs):
 def main():
     out, secs, pairs, warmup = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
+    max_wait = float(os.environ.get("BENCH_MAX_WAIT", "2"))
+    total, dropped = len(rows), [r for r in rows if disturbed(r, max_wait)]
+    rows = [r for r in rows if not disturbed(r, max_wait)]
     cells = {}
     for r in rows:
         key = (r["mode"], int(r["size"]), r["driver"])
@@ -158,6 +180,10 @@ def main():
         f"- Each cell: {pairs} pairs of runs, drivers alternating; "
         f"{warmup} s warm-up, {secs} s measured; median (min-max).",
         f"- IOVA mode of the backend: {', '.join(matrix_iova)}",
+        f"- Disturbed runs left out: {len(dropped)} of {total} (a "
+        f"forwarding thread waited for its CPU, or the hypervisor stole, "
+        f"more than {max_wait:g} % of the window; runs from before this "
+        "check have no such record and are all kept)",
         "- Backend: `dpdk-testpmd --lcores=0@0,1@0 "
         "--vdev net_vhostzc0,iface=SOCK` (or `net_vhost0`), "
         "`--record-core-cycles`; peer: `dpdk-testpmd --lcores=0@1,1@1 "
@@ -175,8 +201,8 @@ def main():
                   "| size | net_vhost Mpps | net_vhostzc Mpps | Mpps ratio "
                   "| net_vhost Gbit/s | net_vhostzc Gbit/s "
                   "| net_vhost cyc/pkt | net_vhostzc cyc/pkt "
-                  "| cyc/pkt ratio |",
-                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| cyc/pkt ratio | Mpps ranges apart |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
         for s in sizes:
             a = cells.get((mode, s, "vhost"))
             b = cells.get((mode, s, "vhostzc"))
@@ -189,7 +215,7 @@ def main():
             lines.append(
                 f"| {s} | {fmt(am)} | {fmt(bm)} | {ratio(bm[0], am[0]):.2f} "
                 f"| {fmt(ag, 1)} | {fmt(bg, 1)} | {fmt(ac, 0)} | {fmt(bc, 0)} "
-                f"| {ratio(bc[0], ac[0]):.2f} |")
+                f"| {ratio(bc[0], ac[0]):.2f} | {apart(am, bm)} |")
         lines.append("")
 
     def get(mode, size, drv, what):
