@@ -22,7 +22,8 @@
 #        BENCH_IOVA BENCH_IOVA_SIZES BENCH_SKIP_IOVA=1
 #        BENCH_SKIP_MEM=1 BENCH_SKIP_64=1 BENCH_ZC_ARGS (extra devargs)
 #        BENCH_SKIP_MATRIX=1 (keep OUTDIR/results.csv, redo the rest)
-#        BENCH_SKIP_FORMATS=1 BENCH_FORMAT_SIZES
+#        BENCH_SKIP_FORMATS=1 BENCH_FORMAT_SIZES BENCH_FORMAT_MODES
+#        BENCH_FORMAT_CFGS (driver:ring:in_order ...)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/test/lib.sh"
@@ -157,7 +158,7 @@ run_one() {
 			tot = y[4] - x[4]
 			printf " %.2f %.2f %.2f %s\n", (y[1] - x[1]) * 100 / ns,
 			       (y[2] - x[2]) * 100 / ns,
-			       tot > 0 ? (y[3] - x[3]) * 100 / tot : 0,
+			       (tot > 0 ? (y[3] - x[3]) * 100 / tot : 0),
 			       cy == "" ? "nan" : cy
 		}' "$dir/pe.log"
 }
@@ -213,18 +214,19 @@ fi
 # the format (packed_vq) and in_order (its default is on: off written out).
 fmt_csv=$out/formats.csv
 if [ -z "${BENCH_SKIP_FORMATS:-}" ]; then
-	echo "driver,ring,in_order,mode,size,pair,mpps,gbps,cycles_per_packet" > "$fmt_csv"
+	echo "driver,ring,in_order,mode,size,pair,mpps,gbps,cycles_per_packet,be_wait_pct,peer_wait_pct,steal_pct,peer_cycles_per_packet" > "$fmt_csv"
 	# shellcheck disable=SC2086
-	for mode in rxonly io; do
+	for mode in ${BENCH_FORMAT_MODES:-rxonly io}; do
 		for size in $format_sizes; do
 			for p in $(seq 1 "$pairs"); do
-				for cfg in vhost:split:0 vhost:split:1 vhost:packed:0 \
-					vhost:packed:1 vhostzc:split:0 vhostzc:packed:0; do
+				for cfg in ${BENCH_FORMAT_CFGS:-vhost:split:0 vhost:split:1 \
+					vhost:packed:0 vhost:packed:1 vhostzc:split:0 \
+					vhostzc:packed:0}; do
 					IFS=: read -r drv ring io <<< "$cfg"
 					peer_args=",in_order=$io"
 					[ "$ring" = packed ] && peer_args="$peer_args,packed_vq=1"
 					set -- $(measure "$drv" "$mode" "$size")
-					echo "$drv,$ring,$io,$mode,$size,$p,$1,$2,$3" | tee -a "$fmt_csv"
+					echo "$drv,$ring,$io,$mode,$size,$p,$1,$2,$3,$5,$6,$7,$8" | tee -a "$fmt_csv"
 				done
 			done
 		done

@@ -43,6 +43,36 @@ def apart(a, b):
     return "yes" if a[2] < b[1] or b[2] < a[1] else "no"
 
 
+MAX_WAIT = float(os.environ.get("BENCH_MAX_WAIT", "2"))
+MAX_PEER = float(os.environ.get("BENCH_MAX_PEER", "1.5"))
+
+
+def num(r, k):
+    try:
+        return float(r.get(k) or "nan")
+    except ValueError:
+        return float("nan")
+
+
+def drop_disturbed(rows, key):
+    """Rows kept, rows left out. Out: a forwarding thread waited for its
+    CPU or the hypervisor stole more than MAX_WAIT % of the window, or the
+    peer needed more than MAX_PEER x the fewest cycles per packet of its
+    key (cell and configuration): measured here, such runs are slowed from
+    outside without waiting for any CPU."""
+    best = {}
+    for r in rows:
+        pc = num(r, "peer_cycles_per_packet")
+        if pc == pc:
+            best[key(r)] = min(best.get(key(r), pc), pc)
+    kept, out = [], []
+    for r in rows:
+        pc = num(r, "peer_cycles_per_packet")
+        slow = pc == pc and pc > MAX_PEER * best[key(r)]
+        (out if slow or disturbed(r, MAX_WAIT) else kept).append(r)
+    return kept, out
+
+
 def disturbed(r, max_wait):
     """A run whose forwarding threads were kept off their CPUs."""
     for k in ("be_wait_pct", "peer_wait_pct", "steal_pct"):
@@ -104,7 +134,11 @@ def write_iova(out, header, pairs, warmup, secs):
 def write_formats(out, header, pairs, warmup, secs):
     """formats.md from formats.csv: split beside packed, IN_ORDER on/off."""
     fc = {}
-    for r in csv.DictReader(open(os.path.join(out, "formats.csv"))):
+    rows = list(csv.DictReader(open(os.path.join(out, "formats.csv"))))
+    total = len(rows)
+    rows, dropped = drop_disturbed(rows, lambda r: (
+        r["mode"], r["size"], r["driver"], r["ring"], r["in_order"]))
+    for r in rows:
         c = fc.setdefault((r["mode"], int(r["size"]), r["driver"], r["ring"],
                            r["in_order"]), {"mpps": [], "cyc": []})
         c["mpps"].append(float(r["mpps"]))
@@ -123,7 +157,9 @@ def write_formats(out, header, pairs, warmup, secs):
         "packets per second the backend received (what the guest managed "
         "to send). The virtio-user peer chooses the format (`packed_vq`) "
         "and `in_order`; net_vhostzc does not offer IN_ORDER, so its rows "
-        "are without it.", "",
+        "are without it.",
+        f"- Disturbed runs left out: {len(dropped)} of {total} (as in "
+        "results.md; runs from before the check are all kept).", "",
         "| mode | size | " + " | ".join(
             f"{name[d]} {r}{' in_order' if i == '1' else ''} Mpps"
             for d, r, i in cfgs) + " | in_order gain (net_vhost split) |"
@@ -132,9 +168,9 @@ def write_formats(out, header, pairs, warmup, secs):
     for mode in ("rxonly", "io"):
         for s in sorted({k[1] for k in fc if k[0] == mode}):
             cells = [fc.get((mode, s) + c) for c in cfgs]
-            if not all(cells):
+            if not any(cells):
                 continue
-            m = [med(c["mpps"]) for c in cells]
+            m = [med(c["mpps"]) if c else med([]) for c in cells]
             lines.append(f"| {mode} | {s} | " + " | ".join(fmt(x) for x in m)
                          + f" | {ratio(m[1][0], m[0][0]):.2f}"
                          f" | {ratio(m[5][0], m[4][0]):.2f} |")
@@ -145,9 +181,9 @@ def write_formats(out, header, pairs, warmup, secs):
 def main():
     out, secs, pairs, warmup = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
-    max_wait = float(os.environ.get("BENCH_MAX_WAIT", "2"))
-    total, dropped = len(rows), [r for r in rows if disturbed(r, max_wait)]
-    rows = [r for r in rows if not disturbed(r, max_wait)]
+    total = len(rows)
+    rows, dropped = drop_disturbed(
+        rows, lambda r: (r["mode"], r["size"], r["driver"]))
     cells = {}
     for r in rows:
         key = (r["mode"], int(r["size"]), r["driver"])
@@ -182,8 +218,10 @@ def main():
         f"- IOVA mode of the backend: {', '.join(matrix_iova)}",
         f"- Disturbed runs left out: {len(dropped)} of {total} (a "
         f"forwarding thread waited for its CPU, or the hypervisor stole, "
-        f"more than {max_wait:g} % of the window; runs from before this "
-        "check have no such record and are all kept)",
+        f"more than {MAX_WAIT:g} % of the window, or the peer needed more "
+        f"than {MAX_PEER:g}x its fewest cycles per packet of that cell and "
+        "driver; runs from before this check have no such record and are "
+        "all kept)",
         "- Backend: `dpdk-testpmd --lcores=0@0,1@0 "
         "--vdev net_vhostzc0,iface=SOCK` (or `net_vhost0`), "
         "`--record-core-cycles`; peer: `dpdk-testpmd --lcores=0@1,1@1 "
