@@ -116,7 +116,7 @@ static enum vzc_walk_err
 walk_enter_indirect(struct vzc_walk_pos *w, const struct vzc_mem_view *mem,
 		    uint64_t addr, uint32_t len, uint16_t flags)
 {
-	const struct vzc_desc *table;
+	const uint8_t *table;
 	uint64_t contig;
 
 	/* Only as the chain's one descriptor, and not nested. */
@@ -126,7 +126,7 @@ walk_enter_indirect(struct vzc_walk_pos *w, const struct vzc_mem_view *mem,
 	if (len == 0 || len % sizeof(struct vzc_desc) != 0 ||
 	    len / sizeof(struct vzc_desc) > VZC_RING_MAX_SIZE)
 		return VZC_WALK_BAD_LEN;
-	table = (const struct vzc_desc *)vzc_gpa_to_hva(mem, addr, len, &contig);
+	table = vzc_gpa_to_hva(mem, addr, len, &contig);
 	if (table == NULL || contig != len)
 		return VZC_WALK_BAD_ADDR;
 	w->table = table;
@@ -163,7 +163,8 @@ walk_run(struct vzc_chain *c, const struct vzc_mem_view *mem)
 		if (w->steps == w->n)
 			return VZC_WALK_LOOP;
 		/* One snapshot per entry: check and use the same values. */
-		d = w->table[w->idx];
+		memcpy(&d, (const uint8_t *)w->table + (size_t)w->idx * sizeof(d),
+		       sizeof(d));
 		w->steps++;
 		if ((d.flags & VZC_DESC_F_WRITE) != 0)
 			return VZC_WALK_BAD_FLAGS;
@@ -196,7 +197,6 @@ walk_run_packed(struct vzc_chain *c, const struct vzc_mem_view *mem)
 	enum vzc_walk_err err;
 
 	for (;;) {
-		const struct vzc_pdesc *t = (const struct vzc_pdesc *)w->table;
 		uint64_t addr;
 		uint32_t len;
 		uint16_t flags, id;
@@ -214,11 +214,29 @@ walk_run_packed(struct vzc_chain *c, const struct vzc_mem_view *mem)
 		}
 		if (w->steps == w->n)
 			return VZC_WALK_LOOP;
-		/* Flags first (acquire, ring slots), then the rest, once. */
-		flags = __atomic_load_n(&t[w->idx].flags, __ATOMIC_ACQUIRE);
-		addr = __atomic_load_n(&t[w->idx].addr, __ATOMIC_RELAXED);
-		len = __atomic_load_n(&t[w->idx].len, __ATOMIC_RELAXED);
-		id = __atomic_load_n(&t[w->idx].id, __ATOMIC_RELAXED);
+		if (!w->indirect) {
+			const struct vzc_pdesc *t = w->table;
+
+			/*
+			 * Ring slots: flags first with acquire (pairs with the
+			 * driver's release of the chain's first flags), then
+			 * the rest, each once.
+			 */
+			flags = __atomic_load_n(&t[w->idx].flags, __ATOMIC_ACQUIRE);
+			addr = __atomic_load_n(&t[w->idx].addr, __ATOMIC_RELAXED);
+			len = __atomic_load_n(&t[w->idx].len, __ATOMIC_RELAXED);
+			id = __atomic_load_n(&t[w->idx].id, __ATOMIC_RELAXED);
+		} else {
+			/* Ordered by the ring slot's acquire; any alignment. */
+			struct vzc_pdesc e;
+
+			memcpy(&e, (const uint8_t *)w->table +
+			       (size_t)w->idx * sizeof(e), sizeof(e));
+			flags = e.flags;
+			addr = e.addr;
+			len = e.len;
+			id = e.id;
+		}
 		if (!w->indirect) {
 			if (!vzc_pdesc_avail(flags, w->wrap))
 				return w->steps == 0 ? VZC_WALK_EMPTY :
@@ -262,7 +280,7 @@ vzc_ring_take_packed(const struct vzc_vring *vr, const struct vzc_mem_view *mem,
 	c->total = 0;
 	c->off = 0;
 	c->pos = (struct vzc_walk_pos){
-		.table = (const struct vzc_desc *)vr->pdesc,
+		.table = vr->pdesc,
 		.n = vr->size,
 		.idx = vr->last_avail,
 		.packed = true,

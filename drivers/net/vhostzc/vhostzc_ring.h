@@ -131,7 +131,12 @@ struct vzc_iov {
 
 /* Where a walk stands: the table it reads and the descriptor in hand. */
 struct vzc_walk_pos {
-	const struct vzc_desc *table;	/* the ring's, or an indirect table */
+	/*
+	 * The ring's descriptors, or an indirect table: that one is at an
+	 * address the guest chose, of any alignment, so its entries are
+	 * only ever read by memcpy (bytes, no typed access).
+	 */
+	const void *table;
 	uint32_t n;		/* entries in table */
 	uint32_t idx;		/* entry to read next */
 	uint32_t steps;		/* entries read from table: bounds cycles */

@@ -554,6 +554,13 @@ rx_offload(struct vhostzc_rxq *q, struct rte_mbuf *m,
 		return;
 	ptype = rte_net_get_ptype(m, &hl, RTE_PTYPE_ALL_MASK);
 	m->packet_type = ptype;
+	/*
+	 * Headers longer than the mbuf's length fields hold (l2 7 bits, l3
+	 * 9: an IPv6 header with kilobytes of extension headers) would be
+	 * delivered truncated: no lengths and no checksum verdict then.
+	 */
+	if (hl.l2_len >= 1u << 7 || hl.l3_len >= 1u << 9)
+		return;
 	m->l2_len = hl.l2_len;
 	m->l3_len = hl.l3_len;
 	m->l4_len = hl.l4_len;
