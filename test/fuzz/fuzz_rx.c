@@ -576,11 +576,14 @@ check_used(const char *when)
 		FZ_CHECK(e.id < s.size, "%s: used id %u of a ring of %u", when,
 			 e.id, s.size);
 		FZ_CHECK(e.len == 0, "%s: used len %u", when, e.len);
-		FZ_CHECK(++s.returned[e.id] <= s.taken[e.id],
+		/* dup-return: open (known-bugs), still under triage. */
+		FZ_CHECK(++s.returned[e.id] <= s.taken[e.id] ||
+			 fz_allowed("dup-return"),
 			 "%s: head %u returned %u times, taken %u", when, e.id,
 			 s.returned[e.id], s.taken[e.id]);
-		FZ_CHECK(s.expect[e.id]-- > 0, "%s: head %u returned, not due "
-			 "(lent %d)", when, e.id, s.lent[e.id]);
+		FZ_CHECK(s.expect[e.id]-- > 0 || fz_allowed("dup-return"),
+			 "%s: head %u returned, not due (lent %d)", when, e.id,
+			 s.lent[e.id]);
 	}
 	for (i = 0; i < s.nexpect; i++) {
 		uint16_t h = s.expect_heads[i];
