@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vhostzc_ring.h"
+
 struct fz {
 	const uint8_t *p;
 	size_t left;
@@ -108,5 +110,35 @@ fz_allowed(const char *id)
 		abort(); \
 	} \
 } while (0)
+
+/* A length: small, 16-bit, 32-bit, or around the largest packet. */
+static inline uint32_t
+fz_len(struct fz *f)
+{
+	uint8_t sel = fz_u8(f);
+
+	switch (sel & 3) {
+	case 0:
+		return fz_u8(f);
+	case 1:
+		return fz_u16(f);
+	case 2:
+		return fz_u32(f);
+	default:
+		return VZC_MAX_PKT_LEN - 128 + fz_u8(f);
+	}
+}
+
+/* Descriptor flags; bits the ring layer does not know: ignored, never trusted. */
+static inline uint16_t
+fz_flags(struct fz *f)
+{
+	uint8_t v = fz_u8(f);
+	uint16_t flags = v & 7;
+
+	if ((v & 0x80) != 0)
+		flags |= (uint16_t)(fz_u8(f) << 8);
+	return flags;
+}
 
 #endif /* VZC_FUZZ_INPUT_H */

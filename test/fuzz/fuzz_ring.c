@@ -144,35 +144,6 @@ fz_addr(struct fz *f, const struct fx *x)
 	}
 }
 
-static uint32_t
-fz_len(struct fz *f)
-{
-	uint8_t sel = fz_u8(f);
-
-	switch (sel & 3) {
-	case 0:
-		return fz_u8(f);
-	case 1:
-		return fz_u16(f);
-	case 2:
-		return fz_u32(f);
-	default:		/* around the largest packet */
-		return VZC_MAX_PKT_LEN - 128 + fz_u8(f);
-	}
-}
-
-static uint16_t
-fz_flags(struct fz *f)
-{
-	uint8_t v = fz_u8(f);
-	uint16_t flags = v & 7;
-
-	/* Bits the ring layer does not know: ignored, never trusted. */
-	if ((v & 0x80) != 0)
-		flags |= (uint16_t)(fz_u8(f) << 8);
-	return flags;
-}
-
 /* A packed position (mod 2 * size) from a slot and its wrap counter. */
 static uint32_t
 ppos(const struct fx *x, uint16_t slot, bool wrap)

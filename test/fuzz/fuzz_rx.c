@@ -242,34 +242,6 @@ fz_gpa(struct fz *f)
 	return GMEM_GPA + fz_goff(f);
 }
 
-static uint32_t
-fz_len(struct fz *f)
-{
-	uint8_t sel = fz_u8(f);
-
-	switch (sel & 3) {
-	case 0:
-		return fz_u8(f);
-	case 1:
-		return fz_u16(f);
-	case 2:
-		return fz_u32(f);
-	default:
-		return VZC_MAX_PKT_LEN - 128 + fz_u8(f);
-	}
-}
-
-static uint16_t
-fz_flags(struct fz *f)
-{
-	uint8_t v = fz_u8(f);
-	uint16_t flags = v & 7;
-
-	if ((v & 0x80) != 0)
-		flags |= (uint16_t)(fz_u8(f) << 8);
-	return flags;
-}
-
 static void
 set_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
 	 uint16_t next)
