@@ -184,6 +184,26 @@ vzc_fake_guest_avail_push(struct vzc_fake_guest *g, uint16_t head)
 	__atomic_store_n(&g->avail->idx, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
 }
 
+/*
+ * Guest driver: how many used entries the device published that the ring
+ * no longer holds, skipped. A guest that re-posts heads still in flight
+ * can have more chains out than the ring has slots; the device returns
+ * each once, and past ring-size unread entries the oldest are overwritten
+ * before the guest reads them (its own doing: only it is harmed).
+ */
+static inline uint16_t
+vzc_fake_guest_used_overrun(struct vzc_fake_guest *g)
+{
+	uint16_t n = (uint16_t)(__atomic_load_n(&g->used->idx,
+						__ATOMIC_ACQUIRE) - g->used_seen);
+
+	if (n <= g->ring_size)
+		return 0;
+	n -= g->ring_size;
+	g->used_seen += n;
+	return n;
+}
+
 /* Guest driver: the next used element, if the device published one. */
 static inline bool
 vzc_fake_guest_used_pop(struct vzc_fake_guest *g, struct vzc_used_elem *e)
