@@ -8,6 +8,7 @@
  * pattern packets of VZC_PEER_SIZE bytes (default 1518; a comma-separated
  * list is used in turn) as fast as it can, or VZC_PEER_PPS a second, and
  * drops what it receives. VZC_PEER_COUNT: stop sending after that many.
+ * VZC_PEER_POOL: TX mbufs (default 2047; fewer: freed ones soon reused).
  * It prints markers to stdout:
  *   PEER-READY      port started
  *   PEER-SENT n     VZC_PEER_COUNT packets sent (then it only receives)
@@ -133,7 +134,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "peer: VZC_PEER_VDEV unset or EAL init failed\n");
 		return 1;
 	}
-	tx_pool = rte_pktmbuf_pool_create("peer_tx", 2047, 0, 0,
+	/* VZC_PEER_POOL: fewer TX mbufs, so that a buffer is soon reused. */
+	tx_pool = rte_pktmbuf_pool_create("peer_tx",
+			getenv("VZC_PEER_POOL") != NULL ?
+			(unsigned int)atoi(getenv("VZC_PEER_POOL")) : 2047, 0, 0,
 			10240 + RTE_PKTMBUF_HEADROOM, SOCKET_ID_ANY);
 	rx_pool = rte_pktmbuf_pool_create("peer_rx", 2047, 0, 0,
 			RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);

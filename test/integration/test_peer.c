@@ -326,6 +326,14 @@ main(int argc, char **argv)
 	      (getenv("VZC_PEER_ARGS") != NULL &&
 	       strstr(getenv("VZC_PEER_ARGS"), "packed_vq=1") != NULL),
 	      "ring format as the peer asked (packed_vq)");
+	/* virtio-user asks for IN_ORDER unless in_order=0; we offer it. */
+	CHECK(vzc_xstat(be_port, "rx_ring_in_order") ==
+	      !((getenv("VZC_PEER_ARGS") != NULL &&
+		 strstr(getenv("VZC_PEER_ARGS"), "in_order=0") != NULL) ||
+		(getenv("VZC_ZC_ARGS") != NULL &&
+		 strstr(getenv("VZC_ZC_ARGS"), "in_order=0") != NULL)),
+	      "IN_ORDER as both sides asked: %" PRIu64,
+	      vzc_xstat(be_port, "rx_ring_in_order"));
 	CHECK(vzc_xstat(be_port, "rx_desc_lent_now") == 0,
 	      "nothing lent after frees");
 	CHECK(vzc_xstat(be_port, "rx_desc_returned") == zc_expected,

@@ -145,9 +145,16 @@ make_memgen(void)
 	struct vhostzc_memgen *mg = vhostzc_memgen_alloc();
 	void *base = mmap(NULL, GMEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 			  gmem_fd, 0);
+	struct vhostzc_region r = {
+		.gpa = GMEM_GPA,
+		.size = GMEM_SIZE,
+		.base = base,
+		.len = GMEM_SIZE,
+		.page_size = page_size,
+		.fd = -1,
+	};
 
-	vhostzc_memgen_add_region(mg, GMEM_GPA, GMEM_SIZE, base, GMEM_SIZE, 0,
-				  page_size);
+	vhostzc_memgen_add_region(mg, &r);
 	if (iova_mode == VHOSTZC_IOVA_PA)
 		vhostzc_memgen_set_iova(mg, VHOSTZC_IOVA_PA, fake_virt2phys,
 					mg->map[0].base);

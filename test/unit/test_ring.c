@@ -598,6 +598,68 @@ test_packed_notify(void)
 	fx_fini(&p.f);
 }
 
+/*
+ * IN_ORDER: chains done out of order go back in take order, each once,
+ * on both formats (packed: in place, nslots apart, with the wrap).
+ */
+static void
+test_order(void)
+{
+	static const uint16_t done_order[6] = { 3, 0, 5, 1, 4, 2 };
+	static const uint16_t nslots[6] = { 1, 3, 2, 1, 4, 5 };
+	struct vzc_order_ent ent[16];
+	struct pfixture p;
+	struct fixture f;
+	struct vzc_order o;
+	uint16_t pos[6], i, k, used;
+
+	fx_init(&f);
+	o = (struct vzc_order){ .ent = ent, .size = 8 };
+	for (i = 0; i < 6; i++)
+		pos[i] = vzc_order_add(&o, (uint16_t)(10 + i), 1, false);
+	CHECK(vzc_order_room(&o) == 2 && vzc_order_blocked(&o), "six out");
+	for (k = 0; k < 6; k++) {
+		vzc_order_done(&o, pos[done_order[k]]);
+		vzc_order_flush(&o, &f.vr);
+	}
+	vzc_ring_publish(&f.vr);
+	CHECK(f.used.idx == 6 && o.count == 0 && !vzc_order_blocked(&o),
+	      "all six back: %u", f.used.idx);
+	for (i = 0; i < 6; i++)
+		CHECK(f.used.ring[i].id == (uint32_t)(10 + i), "split entry %u: id %u", i,
+		      f.used.ring[i].id);
+	/* Done at once behind one not done: they wait, then go in order. */
+	pos[0] = vzc_order_add(&o, 1, 1, false);
+	(void)vzc_order_add(&o, 2, 1, true);
+	(void)vzc_order_add(&o, 3, 1, true);
+	vzc_order_flush(&o, &f.vr);
+	vzc_ring_publish(&f.vr);
+	CHECK(f.used.idx == 6 && o.count == 3, "held back");
+	vzc_order_done(&o, pos[0]);
+	vzc_order_flush(&o, &f.vr);
+	vzc_ring_publish(&f.vr);
+	CHECK(f.used.idx == 9 && f.used.ring[6].id == 1 &&
+	      f.used.ring[7].id == 2 && f.used.ring[8].id == 3 &&
+	      o.first == 1 && o.count == 0, "then in order, wrapping the queue");
+	fx_fini(&f);
+
+	/* Packed, ring of 16: used writes in place, nslots each, wrapping. */
+	pfx_init(&p, 16);
+	o = (struct vzc_order){ .ent = ent, .size = 16 };
+	for (i = 0; i < 6; i++)
+		pos[i] = vzc_order_add(&o, (uint16_t)(20 + i), nslots[i], false);
+	for (k = 0; k < 6; k++) {
+		vzc_order_done(&o, pos[done_order[k]]);
+		vzc_order_flush(&o, &p.f.vr);
+	}
+	for (i = 0, used = 0; i < 6; used += nslots[i], i++)
+		CHECK(p.slots[used].id == 20 + i, "packed slot %u: id %u", used,
+		      p.slots[used].id);
+	CHECK(p.f.vr.used_idx == 0 && !p.f.vr.used_wrap && used == 16,
+	      "packed: used %u, wrap %d", p.f.vr.used_idx, p.f.vr.used_wrap);
+	fx_fini(&p.f);
+}
+
 int
 main(void)
 {
@@ -611,6 +673,7 @@ main(void)
 	test_device_notify();
 	test_packed();
 	test_packed_notify();
+	test_order();
 	test_sizes();
 	return vzc_test_summary("test_ring");
 }

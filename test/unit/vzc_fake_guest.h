@@ -231,6 +231,10 @@ struct vzc_fake_mem {
 	size_t page_size;		/* of the "backing file"; 0: 4096 */
 	vzc_fake_phys_t phys;		/* VHOSTZC_IOVA_PA only */
 	void *phys_arg;
+	/* A lend view of its own, as the driver maps it (else lends point
+	 * into the read view, and pages freeze only at a stop).
+	 */
+	bool lend_view;
 };
 
 struct vzc_fake_v2p {
@@ -240,7 +244,7 @@ struct vzc_fake_v2p {
 	void *arg;
 };
 
-/* vhostzc_virt2phys_t over the memgen's mappings: their file offsets. */
+/* vhostzc_virt2phys_t over the memgen's lend views: their file offsets. */
 static inline rte_iova_t
 vzc_fake_virt2phys(const void *va, void *arg)
 {
@@ -250,10 +254,12 @@ vzc_fake_virt2phys(const void *va, void *arg)
 
 	for (i = 0; i < v->mg->nregions; i++) {
 		const struct vzc_mem_region *r = &v->mg->regions[i];
+		const struct vhostzc_map *m = &v->mg->map[i];
+		const uint8_t *start = m->lbase + (r->hva - m->base);
 
-		if (p >= r->hva && (uint64_t)(p - r->hva) < r->size)
+		if (p >= start && (uint64_t)(p - start) < r->size)
 			return v->phys(r->gpa - v->g->gpa +
-				       (uint64_t)(p - r->hva), v->arg);
+				       (uint64_t)(p - start), v->arg);
 	}
 	return RTE_BAD_IOVA;	/* a fence page: nothing there */
 }
@@ -283,12 +289,40 @@ vzc_fake_guest_memgen(const struct vzc_fake_guest *g, const struct vzc_fake_mem 
 		/* Fenced by a whole page: a page table entry of its own. */
 		uint8_t *base = vzc_fake_map_fenced(g->fd, (off_t)(i * rsize),
 						    rsize, pg);
+		uint8_t *lend = NULL;
+		struct vhostzc_region r = {
+			.gpa = g->gpa + i * rsize,
+			.size = rsize,
+			.len = rsize + 2 * pg,
+			.offset = pg,
+			.page_size = pg,
+			.fd = -1,
+			/* The fence page comes first. */
+			.fd_off = (int64_t)(i * rsize) - (int64_t)pg,
+		};
 
 		if (base == MAP_FAILED)
 			goto fail;
-		if (vhostzc_memgen_add_region(mg, g->gpa + i * rsize, rsize,
-					      base, rsize + 2 * pg, pg,
-					      pg) != 0) {
+		if (m->lend_view) {
+			lend = vzc_fake_map_fenced(g->fd, (off_t)(i * rsize),
+						   rsize, pg);
+			r.fd = dup(g->fd);
+			if (lend == MAP_FAILED || r.fd < 0) {
+				if (lend != MAP_FAILED)
+					munmap(lend, rsize + 2 * pg);
+				if (r.fd >= 0)
+					close(r.fd);
+				munmap(base, rsize + 2 * pg);
+				goto fail;
+			}
+		}
+		r.base = base;
+		r.lend = lend;
+		if (vhostzc_memgen_add_region(mg, &r) != 0) {
+			if (lend != NULL)
+				munmap(lend, rsize + 2 * pg);
+			if (r.fd >= 0)
+				close(r.fd);
 			munmap(base, rsize + 2 * pg);
 			goto fail;
 		}
@@ -317,6 +351,7 @@ struct vzc_fake_rxq {
 	uint32_t max_lent;
 	uint16_t hdr_len;	/* 0: 12 (VERSION_1 or MRG_RXBUF) */
 	bool event_idx;
+	bool in_order;		/* VIRTIO_F_IN_ORDER negotiated */
 };
 
 /*
@@ -363,6 +398,7 @@ vzc_fake_guest_rxq(const struct vzc_fake_guest *g, struct vhostzc_memgen *mg,
 	q->shadow_valid = true;
 	if (in->zc.enabled)
 		q->lender = vhostzc_lender_create(g->ring_size, SOCKET_ID_ANY);
+	vhostzc_rxq_order_setup(q, p->in_order);
 	q->vr.desc = g->desc;
 	q->vr.avail = g->avail;
 	q->vr.used = g->used;

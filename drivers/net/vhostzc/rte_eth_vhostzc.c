@@ -38,14 +38,15 @@
 	X("client", "<0|1>", client, 0, 1) \
 	X("tso", "<0|1>", tso, 0, 1) \
 	X("packed_vq", "<0|1>", packed_vq, 0, 1) \
-	X("in_order", "<0>", in_order, 0, 0) \
+	X("in_order", "<0|1>", in_order, 0, 1) \
 	X("iommu-support", "<0>", iommu, 0, 0) \
 	X("postcopy-support", "<0>", postcopy, 0, 0) \
 	X("zero-copy", "<0|1>", zc, 0, 1) \
 	X("zc-min-len", "<0-65535>", zc_min_len, 0, UINT16_MAX) \
 	X("zc-max-lent", "<0-32768>", zc_max_lent, 0, VZC_RING_MAX_SIZE) \
 	X("zc-head", "<0|1>", zc_head, 0, 1) \
-	X("zc-freeze-budget", "<KiB>", zc_freeze_kb, 0, 16u << 20)
+	X("zc-freeze-budget", "<KiB>", zc_freeze_kb, 0, 16u << 20) \
+	X("zc-hold-us", "<1-1000000>", zc_hold_us, 1, VHOSTZC_MAX_PAUSE_US)
 
 #define VZC_ARG_HELP(key, help, field, min, max) " " key "=" help
 #define VHOSTZC_PARAMS \
@@ -135,7 +136,9 @@ parse_args(const char *params, struct vhostzc_args *a)
 		.zc = 1,
 		.zc_min_len = VHOSTZC_DEFAULT_ZC_MIN_LEN,
 		.zc_freeze_kb = VHOSTZC_DEFAULT_FREEZE_KB,
+		.zc_hold_us = VHOSTZC_DEFAULT_HOLD_US,
 		.packed_vq = 1,
+		.in_order = 1,
 	};
 	if (params == NULL || params[0] == '\0') {
 		VHOSTZC_LOG(ERR, "devarg '%s' is required; allowed: %s",
@@ -779,11 +782,13 @@ vhostzc_probe(struct rte_vdev_device *vdev)
 	in->max_queues = (uint16_t)a.queues;
 	in->tso = a.tso != 0;
 	in->packed_vq = a.packed_vq != 0;
+	in->in_order = a.in_order != 0;
 	in->zc.enabled = a.zc != 0;
 	in->zc.min_len = a.zc_min_len;
 	in->zc.max_lent = a.zc_max_lent;
 	in->zc.head = a.zc_head != 0;
 	in->zc.freeze_budget = (uint64_t)a.zc_freeze_kb << 10;
+	in->zc.hold_us = a.zc_hold_us;
 	in->vid = -1;
 	in->port_id = dev->data->port_id;
 	in->eth_dev = dev;

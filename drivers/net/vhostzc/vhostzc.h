@@ -40,6 +40,13 @@ extern int vhostzc_logtype;
 #define VHOSTZC_DEFAULT_ZC_MIN_LEN	512
 /* Bytes one stop may copy to freeze lent pages (zc-freeze-budget, KiB). */
 #define VHOSTZC_DEFAULT_FREEZE_KB	(256 * 1024)
+/*
+ * IN_ORDER: how long a lent chain may hold back the chains after it
+ * before it is handed back early (zc-hold-us), and the longest pause of
+ * lending that early returns back off to.
+ */
+#define VHOSTZC_DEFAULT_HOLD_US		1000
+#define VHOSTZC_MAX_PAUSE_US		(1000 * 1000)
 /* Per-queue lending cap when none is given: this share of the ring. */
 #define VHOSTZC_DEFAULT_LEND_SHIFT	1
 
@@ -50,6 +57,7 @@ struct vhostzc_zc_params {
 	uint32_t max_lent;	/* 0: derived from the ring size */
 	bool head;		/* zc-head: host-owned head + guest segments */
 	uint64_t freeze_budget;	/* bytes a stop may copy to freeze pages */
+	uint32_t hold_us;	/* IN_ORDER: zc-hold-us */
 };
 
 /*
@@ -65,6 +73,8 @@ enum vhostzc_copy_reason {
 	VHOSTZC_COPY_RING_LOW,	/* guest ring nearly exhausted */
 	VHOSTZC_COPY_REWRITE,	/* an offload would write guest memory */
 	VHOSTZC_COPY_LAYOUT,	/* does not fit the lent layout */
+	VHOSTZC_COPY_FROZEN,	/* over a page frozen for an early return */
+	VHOSTZC_COPY_HELD,	/* IN_ORDER: lending paused after early returns */
 	VHOSTZC_COPY_NR
 };
 
@@ -79,6 +89,7 @@ struct vhostzc_rxq_stats {
 	uint64_t notify;
 	uint64_t copy[VHOSTZC_COPY_NR];	/* copied, by reason */
 	uint64_t reclaimed_at_stop;	/* returned while still lent, at stop */
+	uint64_t returned_early;	/* ... IN_ORDER: holding later ones back */
 	uint64_t snapshot_failed;	/* ... without a private copy of its pages */
 	uint64_t freeze_over_budget;	/* ... of those, past the freeze budget */
 	uint64_t nombuf;
@@ -108,6 +119,7 @@ struct vhostzc_rxq {
 	uint32_t max_lent;
 	uint16_t hdr_len;	/* virtio-net header bytes */
 	bool log_dirty;
+	bool in_order;		/* VIRTIO_F_IN_ORDER on this incarnation */
 	bool ring_broken;	/* avail index past the ring: nothing read */
 	bool zc;		/* zero-copy allowed on this attachment */
 	/* Why not, when !zc (VHOSTZC_COPY_OFF or _NO_IOVA). */
@@ -130,6 +142,18 @@ struct vhostzc_rxq {
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint32_t data_room;	/* mbuf data room past the headroom */
+	/*
+	 * IN_ORDER early returns (datapath): since when the oldest chain out
+	 * (at order place blocked_pos) holds the others back, in TSC cycles;
+	 * lending paused until pause_until after an early return, for a
+	 * pause that doubles while early returns keep coming.
+	 */
+	uint16_t blocked_pos;
+	uint64_t blocked_since;
+	uint64_t hold_tsc;
+	uint64_t pause_until;
+	uint64_t pause_tsc;
+	uint64_t last_early;
 	struct rte_mempool *mp;
 	struct vhostzc_internal *internal;
 	struct vhostzc_rxq_stats stats;	/* written by the datapath only */
@@ -173,6 +197,7 @@ struct vhostzc_internal {
 	uint16_t max_queues;
 	bool tso;
 	bool packed_vq;		/* offer VIRTIO_F_RING_PACKED */
+	bool in_order;		/* offer VIRTIO_F_IN_ORDER */
 	struct vhostzc_zc_params zc;
 	uint16_t port_id;
 	struct rte_eth_dev *eth_dev;
@@ -213,6 +238,7 @@ void vhostzc_txq_housekeeping(struct vhostzc_txq *q);
 void vhostzc_rxqs_return_lent(struct vhostzc_rxq *const *qs, uint16_t n,
 			      uint64_t budget);
 void vhostzc_rxq_zc_mode(struct vhostzc_rxq *q);
+void vhostzc_rxq_order_setup(struct vhostzc_rxq *q, bool in_order);
 int vhostzc_rxq_intr(struct vhostzc_rxq *q, bool on);
 struct rte_power_monitor_cond;
 int vhostzc_rxq_monitor_addr(struct vhostzc_rxq *q,

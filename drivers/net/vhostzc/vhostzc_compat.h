@@ -24,6 +24,9 @@
 #define vzc_atomic_add_fetch(p, v, mo)	(rte_atomic_fetch_add_explicit(p, v, mo) + (v))
 #define vzc_atomic_sub_fetch(p, v, mo)	(rte_atomic_fetch_sub_explicit(p, v, mo) - (v))
 #define vzc_atomic_exchange(p, v, mo)	rte_atomic_exchange_explicit(p, v, mo)
+#define vzc_atomic_fetch_or(p, v, mo)	rte_atomic_fetch_or_explicit(p, v, mo)
+#define vzc_atomic_fetch_and(p, v, mo)	rte_atomic_fetch_and_explicit(p, v, mo)
+#define vzc_atomic_thread_fence(mo)	rte_atomic_thread_fence(mo)
 #define VZC_RELAXED	rte_memory_order_relaxed
 #define VZC_ACQUIRE	rte_memory_order_acquire
 #define VZC_RELEASE	rte_memory_order_release
@@ -37,6 +40,9 @@
 #define vzc_atomic_add_fetch(p, v, mo)	__atomic_add_fetch(p, v, mo)
 #define vzc_atomic_sub_fetch(p, v, mo)	__atomic_sub_fetch(p, v, mo)
 #define vzc_atomic_exchange(p, v, mo)	__atomic_exchange_n(p, v, mo)
+#define vzc_atomic_fetch_or(p, v, mo)	__atomic_fetch_or(p, v, mo)
+#define vzc_atomic_fetch_and(p, v, mo)	__atomic_fetch_and(p, v, mo)
+#define vzc_atomic_thread_fence(mo)	__atomic_thread_fence(mo)
 #define VZC_RELAXED	__ATOMIC_RELAXED
 #define VZC_ACQUIRE	__ATOMIC_ACQUIRE
 #define VZC_RELEASE	__ATOMIC_RELEASE

@@ -533,4 +533,73 @@ vzc_ring_set_base(struct vzc_vring *vr, uint16_t avail, uint16_t used)
 	vr->signalled_valid = false;
 }
 
+/*
+ * IN_ORDER (VIRTIO_F_IN_ORDER): the device gives chains back in the order
+ * it took them, and a driver may rely on it without reading used ids
+ * (DPDK's virtio does, on split rings). Completions of lent chains arrive
+ * in the order the application frees them, so every chain taken gets a
+ * place here, in take order, and goes back (vzc_ring_put, one used entry
+ * each) only once it and every chain before it are done. Room for `size`
+ * places (the caller's memory): a ring's worth, as many chains as a
+ * driver can have out; the caller takes no more than vzc_order_room().
+ */
+struct vzc_order_ent {
+	uint16_t id;
+	uint16_t nslots;
+	bool done;
+};
+
+struct vzc_order {
+	struct vzc_order_ent *ent;	/* NULL: not in order */
+	uint16_t size;
+	uint16_t first;		/* oldest place still out */
+	uint16_t count;		/* places in use */
+};
+
+static inline uint16_t
+vzc_order_room(const struct vzc_order *o)
+{
+	return (uint16_t)(o->size - o->count);
+}
+
+/* A place for chain id taken now; done: it may go back at once. */
+static inline uint16_t
+vzc_order_add(struct vzc_order *o, uint16_t id, uint16_t nslots, bool done)
+{
+	uint32_t pos = (uint32_t)o->first + o->count;
+
+	if (pos >= o->size)
+		pos -= o->size;
+	o->ent[pos] = (struct vzc_order_ent){ id, nslots, done };
+	o->count++;
+	return (uint16_t)pos;
+}
+
+static inline void
+vzc_order_done(struct vzc_order *o, uint16_t pos)
+{
+	o->ent[pos].done = true;
+}
+
+/* The oldest chain out is not done: it holds back every later one. */
+static inline bool
+vzc_order_blocked(const struct vzc_order *o)
+{
+	return o->count != 0 && !o->ent[o->first].done;
+}
+
+/* Give back, in take order, every chain up to the first one not done. */
+static inline void
+vzc_order_flush(struct vzc_order *o, struct vzc_vring *vr)
+{
+	while (o->count != 0 && o->ent[o->first].done) {
+		const struct vzc_order_ent *e = &o->ent[o->first];
+
+		vzc_ring_put(vr, e->id, 0, e->nslots);
+		if (++o->first == o->size)
+			o->first = 0;
+		o->count--;
+	}
+}
+
 #endif /* VHOSTZC_RING_H */

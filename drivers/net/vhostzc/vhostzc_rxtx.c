@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
@@ -92,6 +93,32 @@ rxq_log_used(struct vhostzc_rxq *q, uint32_t from)
 	q->stats.logged += n;
 }
 
+/* The queue's order queue when its ring is IN_ORDER and it lends, or NULL. */
+static inline struct vzc_order *
+rxq_order(struct vhostzc_rxq *q)
+{
+	return q->lender != NULL && q->lender->order.ent != NULL ?
+		&q->lender->order : NULL;
+}
+
+/*
+ * A lent chain is owed no more (its mbufs came back, or it is returned
+ * early): staged now, or done in its order place and given back with
+ * everything before it (vzc_order_flush).
+ */
+static inline void
+rxq_give_back(struct vhostzc_rxq *q, struct vhostzc_slot *s)
+{
+	struct vzc_order *o = rxq_order(q);
+
+	if (o != NULL)
+		vzc_order_done(o, s->opos);
+	else
+		vzc_ring_put(&q->vr, s->head, 0, s->nslots);
+	vhostzc_head_returned(q->lender, s);
+	q->lent--;
+}
+
 /* Drain one completion ring into staged used entries. Owner only. */
 static void
 rxq_reclaim_ring(struct vhostzc_rxq *q, struct rte_ring *r)
@@ -104,15 +131,13 @@ rxq_reclaim_ring(struct vhostzc_rxq *q, struct rte_ring *r)
 		/* Acquire (in the ring): pairs with the free callback's enqueue. */
 		n = rte_ring_sc_dequeue_burst(r, objs, RTE_DIM(objs), NULL);
 		for (i = 0; i < n; i++) {
-			uint16_t head = (uint16_t)(uintptr_t)objs[i];
+			uint32_t idx = (uint32_t)(uintptr_t)objs[i];
 
-			if (l->slots[head].state == VHOSTZC_SLOT_LENT) {
-				vzc_ring_put(&q->vr, head, 0,
-					     l->slots[head].nslots);
-				q->lent--;
+			if (l->slots[idx].state == VHOSTZC_SLOT_LENT) {
+				rxq_give_back(q, &l->slots[idx]);
 				q->stats.returned++;
 			}
-			vhostzc_lender_complete(l, head);
+			vhostzc_lender_complete(l, idx);
 		}
 	} while (n == RTE_DIM(objs));
 }
@@ -126,6 +151,8 @@ rxq_reclaim(struct vhostzc_rxq *q)
 		return;
 	rxq_reclaim_ring(q, l->done_local);
 	rxq_reclaim_ring(q, l->done);
+	if (l->order.ent != NULL)
+		vzc_order_flush(&l->order, &q->vr);
 }
 
 /*
@@ -164,8 +191,34 @@ vhostzc_rxq_zc_mode(struct vhostzc_rxq *q)
 		q->zc_off_reason = VHOSTZC_COPY_NO_IOVA;
 		return;
 	}
+	/*
+	 * IN_ORDER needs early returns, and DMA-mapped pages are never
+	 * frozen (the IOMMU keeps the guest's): such a ring copies.
+	 */
+	if (q->in_order && q->mem->mode == VHOSTZC_IOVA_VA_DMA)
+		return;
 	q->zc = true;
 	q->lend_mode = (uint8_t)q->mem->mode;
+}
+
+/*
+ * A new ring incarnation (or lender): in order or not, nothing held back.
+ * Queue locked (control path); the one place these are set, for the
+ * driver and its tests.
+ */
+void
+vhostzc_rxq_order_setup(struct vhostzc_rxq *q, bool in_order)
+{
+	q->in_order = in_order;
+	if (q->lender != NULL)
+		vhostzc_lender_set_in_order(q->lender, in_order);
+	q->hold_tsc = (uint64_t)q->internal->zc.hold_us * rte_get_tsc_hz() /
+		US_PER_S;
+	q->blocked_pos = UINT16_MAX;
+	q->blocked_since = 0;
+	q->pause_until = 0;
+	q->pause_tsc = q->hold_tsc;
+	q->last_early = 0;
 }
 
 void
@@ -217,7 +270,7 @@ vhostzc_rxqs_return_lent(struct vhostzc_rxq *const *qs, uint16_t n,
 		struct vhostzc_rxq *q = qs[k];
 		struct vhostzc_lender *l = q->lender;
 
-		for (i = 0; l != NULL && i < l->size && q->lent != 0; i++) {
+		for (i = 0; l != NULL && i < l->nslot && q->lent != 0; i++) {
 			struct vhostzc_slot *s = &l->slots[i];
 
 			if (s->state != VHOSTZC_SLOT_LENT)
@@ -232,10 +285,12 @@ vhostzc_rxqs_return_lent(struct vhostzc_rxq *const *qs, uint16_t n,
 			}
 			/* The mbufs are still out: the slot waits for their free. */
 			s->state = VHOSTZC_SLOT_RETURNED;
-			vzc_ring_put(&q->vr, (uint16_t)i, 0, s->nslots);
-			q->lent--;
+			rxq_give_back(q, s);
 			q->stats.reclaimed_at_stop++;
 		}
+		/* In order: every place is done now, all go back. */
+		if (l != NULL && l->order.ent != NULL)
+			vzc_order_flush(&l->order, &q->vr);
 	}
 	if (unfrozen != 0)
 		VHOSTZC_LOG(WARNING, "port %u: %u of %u chains lent at the stop "
@@ -428,6 +483,10 @@ lend_verdict_reason(enum vhostzc_lend_verdict v)
 		return VHOSTZC_COPY_NO_IOVA;
 	case VHOSTZC_LEND_IOVA_SPLIT:
 		return VHOSTZC_COPY_IOVA_SPLIT;
+	case VHOSTZC_LEND_FROZEN:
+		return VHOSTZC_COPY_FROZEN;
+	case VHOSTZC_LEND_NO_SLOT:
+		return VHOSTZC_COPY_CAP;
 	default:
 		return VHOSTZC_COPY_LAYOUT;
 	}
@@ -631,7 +690,7 @@ read_net_hdr(const struct vzc_chain *c, struct vzc_net_hdr *h)
  */
 static inline enum vhostzc_copy_reason
 rx_copy_reason(const struct vhostzc_rxq *q, uint32_t len, uint32_t min_len,
-	       bool ring_low, const struct vzc_net_hdr *h)
+	       enum vhostzc_copy_reason burst_why, const struct vzc_net_hdr *h)
 {
 	if (len < min_len || len <= VHOSTZC_ZC_HEAD_LEN)
 		return VHOSTZC_COPY_SHORT;
@@ -639,8 +698,8 @@ rx_copy_reason(const struct vhostzc_rxq *q, uint32_t len, uint32_t min_len,
 		return (enum vhostzc_copy_reason)q->zc_off_reason;
 	if (q->lent >= q->max_lent)
 		return VHOSTZC_COPY_CAP;
-	if (ring_low)
-		return VHOSTZC_COPY_RING_LOW;
+	if (burst_why != VHOSTZC_COPY_NR)
+		return burst_why;	/* ring low, or lending paused */
 	/* Would rewrite bytes that are guest memory. */
 	if (q->linear && (q->vlan_strip || (q->sw_csum &&
 	    (h->flags & VZC_NET_HDR_F_NEEDS_CSUM) != 0)))
@@ -656,8 +715,8 @@ rx_copy_reason(const struct vhostzc_rxq *q, uint32_t len, uint32_t min_len,
  */
 static enum rx_verdict
 rx_chain(struct vhostzc_rxq *q, struct rx_stash *st, struct vzc_chain *c,
-	 enum vzc_walk_err err, uint32_t min_len, bool ring_low,
-	 struct rte_mbuf **out)
+	 enum vzc_walk_err err, uint32_t min_len,
+	 enum vhostzc_copy_reason burst_why, struct rte_mbuf **out)
 {
 	enum vhostzc_copy_reason why;
 	struct vzc_net_hdr h;
@@ -667,7 +726,7 @@ rx_chain(struct vhostzc_rxq *q, struct rx_stash *st, struct vzc_chain *c,
 	if (unlikely(c->head >= q->vr.size))
 		return RX_NO_ID;
 	if (unlikely(q->lender != NULL &&
-		     q->lender->slots[c->head].state != VHOSTZC_SLOT_FREE))
+		     vhostzc_lent_slot(q->lender, c->head) != NULL))
 		return RX_HELD;
 	if (unlikely(err == VZC_WALK_MORE)) {
 		/* More pieces than one walk step: copied as it is walked. */
@@ -681,7 +740,7 @@ rx_chain(struct vhostzc_rxq *q, struct rx_stash *st, struct vzc_chain *c,
 	len = c->total - q->hdr_len;
 	read_net_hdr(c, &h);
 
-	why = rx_copy_reason(q, len, min_len, ring_low, &h);
+	why = rx_copy_reason(q, len, min_len, burst_why, &h);
 	if (why == VHOSTZC_COPY_NR) {
 		why = q->linear ? rxq_lend_linear(q, st, c, len, out) :
 			rxq_lend(q, st, c, len, out);
@@ -711,25 +770,114 @@ deliver:
 	return why == VHOSTZC_COPY_NR ? RX_LENT : RX_COPIED;
 }
 
+/*
+ * IN_ORDER: an early return. The chain's pages are frozen (its mbufs keep
+ * their bytes whatever the guest writes next) within the freeze budget,
+ * and its descriptor is done in its order place; its mbufs come back
+ * later to nothing owed. Past the budget, or where pages cannot be frozen,
+ * it goes back unfrozen and counted, as at a stop: the guest is never
+ * stalled by an application.
+ */
+static void
+rxq_return_early(struct vhostzc_rxq *q, struct vhostzc_slot *s)
+{
+	enum vhostzc_freeze_result r =
+		vhostzc_slot_freeze(s, q->internal->zc.freeze_budget);
+
+	if (unlikely(r != VHOSTZC_FREEZE_FROZEN)) {
+		q->stats.snapshot_failed++;
+		if (r == VHOSTZC_FREEZE_OVER_BUDGET)
+			q->stats.freeze_over_budget++;
+	}
+	s->state = VHOSTZC_SLOT_RETURNED;
+	rxq_give_back(q, s);
+	q->stats.returned_early++;
+}
+
+/*
+ * IN_ORDER: the oldest chain out is lent and holds back every later one.
+ * Once it has done so for zc-hold-us, or while the guest's ring runs low,
+ * it is handed back early (rxq_return_early), and the next one likewise
+ * while the ring stays low. Lending then pauses, for twice as long each
+ * time early returns keep coming (up to VHOSTZC_MAX_PAUSE_US): an
+ * application that holds its mbufs gets copies, not a freeze per chain.
+ * Owner, burst lock held.
+ */
+static void
+rxq_unblock(struct vhostzc_rxq *q, struct vzc_order *o, uint64_t now)
+{
+	struct vhostzc_lender *l = q->lender;
+	uint32_t low = (uint32_t)q->vr.size - (q->vr.size >> 3);
+	uint16_t n;
+
+	if (o->first != q->blocked_pos) {
+		q->blocked_pos = o->first;
+		q->blocked_since = now;
+	}
+	for (n = 0; n < VZC_RX_BURST_MAX && vzc_order_blocked(o); n++) {
+		struct vhostzc_slot *s = vhostzc_lent_slot(l,
+						o->ent[o->first].id);
+
+		if (vzc_ring_in_flight(&q->vr) <= low &&
+		    now - q->blocked_since < q->hold_tsc)
+			break;
+		if (likely(s != NULL && s->state == VHOSTZC_SLOT_LENT))
+			rxq_return_early(q, s);
+		else
+			vzc_order_done(o, o->first);	/* cannot be: never wait */
+		vzc_order_flush(o, &q->vr);
+		q->blocked_pos = o->first;
+		q->blocked_since = now;
+	}
+	if (n == 0)
+		return;
+	if (now - q->last_early < 2 * q->pause_tsc + q->hold_tsc)
+		q->pause_tsc = RTE_MIN(2 * q->pause_tsc, (uint64_t)
+				       VHOSTZC_MAX_PAUSE_US * rte_get_tsc_hz() /
+				       US_PER_S);
+	else
+		q->pause_tsc = q->hold_tsc;
+	q->last_early = now;
+	q->pause_until = now + q->pause_tsc;
+}
+
+/* A chain that goes back now (copied or bad): in order, or staged. */
+struct rx_done {
+	uint16_t id;
+	uint16_t nslots;
+};
+
+static inline void
+rx_return_now(struct vzc_order *o, struct rx_done *done, uint16_t *ndone,
+	      const struct vzc_chain *c)
+{
+	if (o != NULL) {
+		(void)vzc_order_add(o, c->head, c->nslots, true);
+		return;
+	}
+	done[*ndone].id = c->head;
+	done[(*ndone)++].nslots = c->nslots;
+}
+
 uint16_t
 vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct vhostzc_rxq *q = rxq;
 	struct rx_stash st;
 	struct vzc_chain c;
+	struct vzc_order *o;
 	/*
 	 * Heads to return (copied or bad), written to the used ring in one
 	 * tight run after the loop: used-ring lines are read by the guest,
 	 * and one write at a time between copies makes both sides miss.
+	 * In order, the order queue does the same.
 	 */
-	struct {
-		uint16_t id;
-		uint16_t nslots;
-	} done[VZC_RX_BURST_MAX];
-	uint16_t ndone = 0, avail, nb = 0, i;
+	struct rx_done done[VZC_RX_BURST_MAX];
+	uint16_t ndone = 0, avail, max, nb = 0, i;
+	enum vhostzc_copy_reason burst_why = VHOSTZC_COPY_NR;
 	uint32_t min_len, old_used;
-	uint64_t bytes = 0;
-	bool broken, ring_low, zc_possible;
+	uint64_t bytes = 0, now = 0;
+	bool broken, zc_possible;
 
 	/* Paused or being reattached: the control path holds the lock. */
 	if (!rte_spinlock_trylock(&q->lock))
@@ -739,8 +887,18 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 	old_used = q->vr.used_slots;
 	rxq_reclaim(q);
-	avail = vzc_ring_ready(&q->vr, RTE_MIN(nb_pkts,
-			(uint16_t)VZC_RX_BURST_MAX), &broken);
+	max = RTE_MIN(nb_pkts, (uint16_t)VZC_RX_BURST_MAX);
+	o = rxq_order(q);
+	if (o != NULL) {
+		now = rte_get_tsc_cycles();
+		if (vzc_order_blocked(o))
+			rxq_unblock(q, o, now);
+		/* No more chains out than the order queue has places. */
+		max = RTE_MIN(max, vzc_order_room(o));
+		if (now < q->pause_until)
+			burst_why = VHOSTZC_COPY_HELD;
+	}
+	avail = vzc_ring_ready(&q->vr, max, &broken);
 	if (unlikely(broken)) {
 		/* Counted once when it breaks, not on every poll. */
 		if (!q->ring_broken) {
@@ -758,10 +916,12 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * the app or waiting for us. Copy this burst so its descriptors go
 	 * straight back and the guest's TX keeps moving.
 	 */
-	ring_low = vzc_ring_in_flight(&q->vr) + avail >
-		(uint32_t)q->vr.size - (q->vr.size >> 3);
+	if (vzc_ring_in_flight(&q->vr) + avail >
+	    (uint32_t)q->vr.size - (q->vr.size >> 3))
+		burst_why = VHOSTZC_COPY_RING_LOW;
 	min_len = q->internal->zc.enabled ? q->internal->zc.min_len : UINT32_MAX;
-	zc_possible = q->zc && !ring_low && q->lent < q->max_lent;
+	zc_possible = q->zc && burst_why == VHOSTZC_COPY_NR &&
+		q->lent < q->max_lent;
 	/* The first lcore to lend owns the lender's single-producer ring. */
 	if (zc_possible && unlikely(vzc_atomic_load(&q->lender->owner_lcore,
 					VZC_RELAXED) == LCORE_ID_ANY))
@@ -785,17 +945,19 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 		if (err == VZC_WALK_EMPTY)
 			break;
-		switch (rx_chain(q, &st, &c, err, min_len, ring_low, &m)) {
+		switch (rx_chain(q, &st, &c, err, min_len, burst_why, &m)) {
 		case RX_LENT:
+			if (o != NULL)
+				vhostzc_lent_slot(q->lender, c.head)->opos =
+					vzc_order_add(o, c.head, c.nslots,
+						      false);
 			break;
 		case RX_COPIED:
-			done[ndone].id = c.head;
-			done[ndone++].nslots = c.nslots;
+			rx_return_now(o, done, &ndone, &c);
 			break;
 		case RX_BAD:
 			q->stats.bad_desc++;
-			done[ndone].id = c.head;
-			done[ndone++].nslots = c.nslots;
+			rx_return_now(o, done, &ndone, &c);
 			vzc_ring_done(&q->vr, &c);
 			continue;
 		case RX_HELD:
@@ -814,6 +976,8 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		pkts[nb++] = m;
 	}
 end_loop:
+	if (o != NULL)
+		vzc_order_flush(o, &q->vr);
 	for (i = 0; i < ndone; i++)
 		vzc_ring_put(&q->vr, done[i].id, 0, done[i].nslots);
 	/* Fresh from the pool and untouched: they go back as they are. */

@@ -129,6 +129,7 @@ enum vhostzc_xstat_kind {
 	VHOSTZC_XS_MODE,	/* 1 while the queue lends in IOVA mode off */
 	VHOSTZC_XS_BROKEN,	/* 1 while the guest's ring is broken */
 	VHOSTZC_XS_PACKED,	/* 1 if the queue's last ring was packed */
+	VHOSTZC_XS_IN_ORDER,	/* 1 if the queue's last ring was IN_ORDER */
 };
 
 struct vhostzc_xstat {
@@ -151,6 +152,7 @@ static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
 	VZC_XS("bad_desc", bad_desc),
 	{ "ring_broken", VHOSTZC_XS_BROKEN, 0 },
 	{ "ring_packed", VHOSTZC_XS_PACKED, 0 },
+	{ "ring_in_order", VHOSTZC_XS_IN_ORDER, 0 },
 	VZC_XS_COPY("copy_short", VHOSTZC_COPY_SHORT),
 	VZC_XS_COPY("copy_cap_reached", VHOSTZC_COPY_CAP),
 	VZC_XS_COPY("copy_unmappable", VHOSTZC_COPY_OFF),
@@ -159,7 +161,10 @@ static const struct vhostzc_xstat vhostzc_rx_xstats[] = {
 	VZC_XS_COPY("copy_ring_low", VHOSTZC_COPY_RING_LOW),
 	VZC_XS_COPY("copy_rewrite", VHOSTZC_COPY_REWRITE),
 	VZC_XS_COPY("copy_layout", VHOSTZC_COPY_LAYOUT),
+	VZC_XS_COPY("copy_frozen", VHOSTZC_COPY_FROZEN),
+	VZC_XS_COPY("copy_held", VHOSTZC_COPY_HELD),
 	VZC_XS("desc_returned_at_stop", reclaimed_at_stop),
+	VZC_XS("desc_returned_early", returned_early),
 	VZC_XS("snapshot_failed", snapshot_failed),
 	VZC_XS("freeze_over_budget", freeze_over_budget),
 	VZC_XS("guest_notifications", notify),
@@ -183,6 +188,8 @@ rx_xstat_value(const struct vhostzc_rxq *q, const struct vhostzc_xstat *x)
 		return q->ready && q->ring_broken;
 	case VHOSTZC_XS_PACKED:
 		return q->vr.packed;
+	case VHOSTZC_XS_IN_ORDER:
+		return q->in_order;
 	default:
 		return counter(&q->stats, &q->stats_base, x->off);
 	}

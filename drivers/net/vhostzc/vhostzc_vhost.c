@@ -269,6 +269,7 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 	uint16_t vring_idx = q->queue_id * 2 + 1;
 	bool packed = (in->features & (1ULL << VIRTIO_F_RING_PACKED)) != 0;
 	uint16_t last_avail, last_used;
+	bool fresh = false;
 	uint32_t i;
 
 	if (rte_vhost_get_vhost_vring(in->vid, vring_idx, &vring) != 0 ||
@@ -306,10 +307,17 @@ rxq_attach(struct vhostzc_internal *in, struct vhostzc_rxq *q)
 		q->vr.size = vring.size;
 		vzc_ring_set_base(&q->vr, last_avail, last_used);
 		q->shadow_valid = true;
+		fresh = true;
 	}
-	if (q->lender == NULL && in->zc.enabled)
+	if (q->lender == NULL && in->zc.enabled) {
 		q->lender = vhostzc_lender_create(vring.size,
 						  in->eth_dev->data->numa_node);
+		fresh = true;
+	}
+	/* A new incarnation or lender: nothing out, in order or not. */
+	if (fresh)
+		vhostzc_rxq_order_setup(q, (in->features &
+					    (1ULL << VIRTIO_F_IN_ORDER)) != 0);
 	rxq_ring_addrs(q, &vring);
 	q->vr.size = vring.size;
 	q->vr.event_idx = (in->features & (1ULL << VIRTIO_RING_F_EVENT_IDX)) != 0;
@@ -877,8 +885,10 @@ static const struct rte_vhost_device_ops vhostzc_vhost_ops = {
 
 /*
  * Register and start the port's vhost-user socket. Zero-copy receive
- * completes out of order and speaks guest-physical addresses only:
- * IN_ORDER and a vIOMMU are never offered; packed rings unless packed_vq=0. Memory
+ * speaks guest-physical addresses only: a vIOMMU is never offered;
+ * packed rings unless packed_vq=0, IN_ORDER unless in_order=0 (lent
+ * chains complete out of order: an order queue and early returns keep
+ * it, see vhostzc_rxtx.c). Memory
  * regions added and removed one by one (ADD/REM_MEM_REG, 26.07's
  * lib/vhost) would change guest memory without the SET_MEM_TABLE our own
  * mappings follow: never offered either, so every front-end sends whole
@@ -892,7 +902,9 @@ socket_open(struct vhostzc_internal *in)
 	if (rte_vhost_driver_register(in->iface, in->vhost_flags) != 0)
 		return -EIO;
 	in->registered = true;
-	disable = (1ULL << VIRTIO_F_IN_ORDER) | (1ULL << VIRTIO_F_IOMMU_PLATFORM);
+	disable = 1ULL << VIRTIO_F_IOMMU_PLATFORM;
+	if (!in->in_order)
+		disable |= 1ULL << VIRTIO_F_IN_ORDER;
 	if (!in->packed_vq)
 		disable |= 1ULL << VIRTIO_F_RING_PACKED;
 	if (!in->tso)

@@ -59,15 +59,23 @@ memgen_free(struct vhostzc_memgen *mg)
 
 		if (m->dma_mapped &&
 		    rte_vfio_container_dma_unmap(RTE_VFIO_DEFAULT_CONTAINER_FD,
-				(uint64_t)(uintptr_t)m->base,
-				(uint64_t)(uintptr_t)m->base, m->len) != 0)
+				(uint64_t)(uintptr_t)m->lbase,
+				(uint64_t)(uintptr_t)m->lbase, m->len) != 0)
 			VHOSTZC_LOG(WARNING, "DMA unmap of %zu B at %p failed: %s",
-				    m->len, m->base, rte_strerror(rte_errno));
+				    m->len, m->lbase, rte_strerror(rte_errno));
 		vhostzc_guard_del(m->guard);
+		if (m->lbase != NULL && m->lbase != m->base) {
+			vhostzc_guard_del(m->lguard);
+			munmap(m->lbase, m->len);
+		}
 		if (m->base != NULL)
 			munmap(m->base, m->len);
+		if (m->fd >= 0)
+			close(m->fd);
 		free(m->page_iova);
+		free(m->frozen_bits);
 	}
+	free(mg->fz);
 	free(mg);
 	(void)vzc_atomic_sub_fetch(&memgen_live, 1, VZC_RELAXED);
 }
@@ -81,6 +89,8 @@ vhostzc_memgen_alloc(void)
 	if (mg == NULL)
 		return NULL;
 	mg->view.regions = mg->regions;
+	mg->one_view = true;
+	rte_spinlock_init(&mg->frozen_lock);
 	mg->id = vzc_atomic_add_fetch(&memgen_ids, 1, VZC_RELAXED);
 	vzc_atomic_store(&mg->refcnt, 1, VZC_RELAXED);
 	(void)vzc_atomic_add_fetch(&memgen_live, 1, VZC_RELAXED);
@@ -88,35 +98,47 @@ vhostzc_memgen_alloc(void)
 }
 
 /*
- * Add one region: guest [gpa, gpa + size) is at base + offset of our
- * mapping [base, base + len) of a file with pages of page_size. From now
- * on the memgen owns the mapping. No IOVA until vhostzc_memgen_set_iova.
- * The one place a region is set up, for the driver and its tests.
+ * Add one region: guest [r->gpa, r->gpa + r->size) is at offset r->offset
+ * of the views r->base (read) and r->lend (lend; NULL: the read view
+ * itself) of a file with pages of r->page_size, each r->len bytes. From
+ * now on the memgen owns both mappings and r->fd. No IOVA until
+ * vhostzc_memgen_set_iova. The one place a region is set up, for the
+ * driver and its tests.
  */
 int
-vhostzc_memgen_add_region(struct vhostzc_memgen *mg, uint64_t gpa,
-			  uint64_t size, void *base, size_t len, size_t offset,
-			  size_t page_size)
+vhostzc_memgen_add_region(struct vhostzc_memgen *mg,
+			  const struct vhostzc_region *r)
 {
 	struct vhostzc_map *m;
 
-	if (mg->nregions == VZC_MAX_REGIONS || offset > len ||
-	    size > len - offset || page_size == 0 ||
-	    (page_size & (page_size - 1)) != 0)
+	if (mg->nregions == VZC_MAX_REGIONS || r->offset > r->len ||
+	    r->size > r->len - r->offset || r->page_size == 0 ||
+	    (r->page_size & (r->page_size - 1)) != 0)
 		return -EINVAL;
 	m = &mg->map[mg->nregions];
 	*m = (struct vhostzc_map){
-		.base = base,
-		.len = len,
-		.page_size = page_size,
-		.page_shift = (uint8_t)rte_bsf64(page_size),
+		.base = r->base,
+		.lbase = r->lend != NULL ? r->lend : r->base,
+		.len = r->len,
+		.fd = r->fd,
+		.fd_off = r->fd_off,
+		.page_size = r->page_size,
+		.page_shift = (uint8_t)rte_bsf64(r->page_size),
 		.iova = VHOSTZC_IOVA_NONE,
 		.guard = -1,
+		.lguard = -1,
 	};
+	if (m->lbase != m->base) {
+		size_t pages = (r->len + r->page_size - 1) >> m->page_shift;
+
+		/* Without it nothing is frozen while running: still usable. */
+		m->frozen_bits = calloc((pages + 63) / 64, sizeof(uint64_t));
+		mg->one_view = false;
+	}
 	mg->regions[mg->nregions] = (struct vzc_mem_region){
-		.gpa = gpa,
-		.size = size,
-		.hva = (uint8_t *)base + offset,
+		.gpa = r->gpa,
+		.size = r->size,
+		.hva = (uint8_t *)r->base + r->offset,
 	};
 	mg->nregions++;
 	mg->view.nregions = mg->nregions;
@@ -162,7 +184,7 @@ map_set_pa(struct vhostzc_memgen *mg, struct vhostzc_map *m,
 		return;
 	}
 	for (p = 0; p < m->npages; p++) {
-		m->page_iova[p] = virt2phys(m->base + ((size_t)p << m->page_shift),
+		m->page_iova[p] = virt2phys(m->lbase + ((size_t)p << m->page_shift),
 					    arg);
 		known += m->page_iova[p] != RTE_BAD_IOVA;
 	}
@@ -230,9 +252,9 @@ vhostzc_memgen_iova(const struct vhostzc_memgen *mg, const uint8_t *va,
 		uint32_t pg;
 		rte_iova_t first;
 
-		if (va < m->base || (size_t)(va - m->base) >= m->len)
+		if (va < m->lbase || (size_t)(va - m->lbase) >= m->len)
 			continue;
-		off = (size_t)(va - m->base);
+		off = (size_t)(va - m->lbase);
 		if (m->iova == VHOSTZC_IOVA_VA || m->iova == VHOSTZC_IOVA_VA_DMA) {
 			*contig = (uint32_t)RTE_MIN((size_t)len, m->len - off);
 			return (rte_iova_t)(uintptr_t)va;
@@ -408,8 +430,9 @@ vhostzc_memgen_create(int vid, uint64_t owner)
 		uint64_t off = r->host_user_addr - (uint64_t)(uintptr_t)r->mmap_addr;
 		int flags = MAP_SHARED;
 		size_t pg = 4096;
+		struct vhostzc_region reg;
 		struct stat st;
-		void *base;
+		void *base, *lend;
 
 		if (r->fd < 0 || r->mmap_size == 0 ||
 		    off > r->mmap_size || r->size > r->mmap_size - off) {
@@ -429,21 +452,44 @@ vhostzc_memgen_create(int vid, uint64_t owner)
 			pg = (size_t)st.st_blksize;
 		if (eal == RTE_IOVA_PA && pg >= RTE_PGSIZE_2M)
 			flags |= MAP_POPULATE;
-		base = dma ? mmap_dma_window(r->fd, r->mmap_size, pg, flags) :
-			mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE, flags,
-			     r->fd, 0);
+		/* Read view anywhere; the lend view is what a device reads. */
+		base = mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE, flags,
+			    r->fd, 0);
 		if (base == MAP_FAILED) {
-			VHOSTZC_LOG(WARNING, "cannot map region %u%s: %s", i,
-				    dma ? " below the IOMMU's address width" : "",
+			VHOSTZC_LOG(WARNING, "cannot map region %u: %s", i,
 				    strerror(errno));
 			goto fail_map;
 		}
-		if (vhostzc_memgen_add_region(mg, r->guest_phys_addr, r->size,
-					      base, r->mmap_size, off, pg) != 0) {
+		lend = dma ? mmap_dma_window(r->fd, r->mmap_size, pg, flags) :
+			mmap(NULL, r->mmap_size, PROT_READ | PROT_WRITE, flags,
+			     r->fd, 0);
+		if (lend == MAP_FAILED) {
+			VHOSTZC_LOG(WARNING, "cannot map region %u%s: %s", i,
+				    dma ? " below the IOMMU's address width" : "",
+				    strerror(errno));
+			munmap(base, r->mmap_size);
+			goto fail_map;
+		}
+		reg = (struct vhostzc_region){
+			.gpa = r->guest_phys_addr,
+			.size = r->size,
+			.base = base,
+			.lend = lend,
+			.len = r->mmap_size,
+			.offset = off,
+			.page_size = pg,
+			.fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0),
+		};
+		if (vhostzc_memgen_add_region(mg, &reg) != 0) {
+			if (reg.fd >= 0)
+				close(reg.fd);
+			munmap(lend, r->mmap_size);
 			munmap(base, r->mmap_size);
 			goto fail_map;
 		}
 		mg->map[i].guard = vhostzc_guard_add(base, r->mmap_size, owner);
+		mg->map[i].lguard = vhostzc_guard_add(lend, r->mmap_size, owner);
+		base = lend;	/* what is DMA-mapped */
 		if (dma) {
 			if (rte_vfio_container_dma_map(RTE_VFIO_DEFAULT_CONTAINER_FD,
 					(uint64_t)(uintptr_t)base,
@@ -532,6 +578,8 @@ enum freeze_page_state {
 struct freeze_page {
 	uintptr_t addr;
 	size_t size;
+	struct vhostzc_memgen *mg;
+	uint8_t map;
 	uint8_t state;	/* enum freeze_page_state */
 };
 
@@ -586,8 +634,8 @@ map_of(const struct vhostzc_memgen *mg, const uint8_t *va)
 	uint32_t i;
 
 	for (i = 0; i < mg->nregions; i++)
-		if (va >= mg->map[i].base &&
-		    (size_t)(va - mg->map[i].base) < mg->map[i].len)
+		if (va >= mg->map[i].lbase &&
+		    (size_t)(va - mg->map[i].lbase) < mg->map[i].len)
 			return &mg->map[i];
 	return NULL;
 }
@@ -599,9 +647,10 @@ map_of(const struct vhostzc_memgen *mg, const uint8_t *va)
 static int
 slot_each_page(struct vhostzc_freeze *f, const struct vhostzc_slot *s,
 	       int (*fn)(struct vhostzc_freeze *f, uintptr_t page,
-			 const struct vhostzc_map *m, void *arg), void *arg)
+			 struct vhostzc_memgen *mg, const struct vhostzc_map *m,
+			 void *arg), void *arg)
 {
-	const struct vhostzc_memgen *mg = s->lender->gens[s->gen].mg;
+	struct vhostzc_memgen *mg = s->lender->gens[s->gen].mg;
 	uint8_t r;
 	int ret;
 
@@ -613,7 +662,7 @@ slot_each_page(struct vhostzc_freeze *f, const struct vhostzc_slot *s,
 			return -ENOENT;
 		for (p = RTE_ALIGN_FLOOR((uintptr_t)s->rbase[r], m->page_size);
 		     p < end; p += m->page_size) {
-			ret = fn(f, p, m, arg);
+			ret = fn(f, p, mg, m, arg);
 			if (ret != 0)
 				return ret;
 		}
@@ -621,9 +670,246 @@ slot_each_page(struct vhostzc_freeze *f, const struct vhostzc_slot *s,
 	return 0;
 }
 
+/*
+ * ---- Frozen lend-view pages, per memgen ----
+ *
+ * An IN_ORDER early return freezes the pages under one chain while every
+ * queue of the device keeps running: other lcores then lend from no page
+ * whose bit is set. The bit is set before the copy is made and a full
+ * fence separates the two (see vhostzc_lend_plan for the reader). A page
+ * goes back to the file (restore) when its last early-returned chain
+ * comes back, unless a stop froze it too (permanent: chains returned at
+ * the stop may still read it). All under mg->frozen_lock.
+ */
+
+static void
+bit_set(struct vhostzc_map *m, size_t pg, bool on)
+{
+	if (on)
+		(void)vzc_atomic_fetch_or(&m->frozen_bits[pg / 64],
+					  1ULL << (pg % 64), VZC_RELAXED);
+	else
+		(void)vzc_atomic_fetch_and(&m->frozen_bits[pg / 64],
+					   ~(1ULL << (pg % 64)), VZC_RELEASE);
+}
+
+/* The table entry for addr, or where it would go. */
+static uint32_t
+fz_find(const struct vhostzc_memgen *mg, const uint8_t *addr, bool *found)
+{
+	uint32_t lo = 0, hi = mg->nfz;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (mg->fz[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < mg->nfz && mg->fz[lo].addr == addr;
+	return lo;
+}
+
+/* A new entry (refs 0) at i; false when out of memory. */
+static bool
+fz_insert(struct vhostzc_memgen *mg, uint32_t i, uint8_t *addr, uint8_t map)
+{
+	if (!grow((void **)&mg->fz, &mg->fz_cap, mg->nfz, sizeof(*mg->fz)))
+		return false;
+	memmove(&mg->fz[i + 1], &mg->fz[i], sizeof(*mg->fz) * (mg->nfz - i));
+	mg->fz[i] = (struct vhostzc_frozen_page){ .addr = addr, .map = map };
+	mg->nfz++;
+	return true;
+}
+
+/*
+ * Freeze one lend-view page with its bit set first: lock held, page not
+ * frozen yet.
+ */
+static int
+page_freeze_marked(struct vhostzc_memgen *mg, uint8_t map, uint8_t *addr)
+{
+	struct vhostzc_map *m = &mg->map[map];
+	size_t pg = (size_t)(addr - m->lbase) >> m->page_shift;
+	int ret;
+
+	if (m->frozen_bits != NULL) {
+		bit_set(m, pg, true);
+		(void)vzc_atomic_add_fetch(&mg->nfrozen, 1, VZC_RELAXED);
+		/*
+		 * Full fence: the bit (and count) are visible to every lender
+		 * before we read the page to copy it. A lender that took its
+		 * chain after this point sees the bit; one that missed it had
+		 * taken the chain, so its bytes were written before we copy.
+		 */
+		vzc_atomic_thread_fence(VZC_SEQ_CST);
+	}
+	ret = freeze_page((uintptr_t)addr, m->page_size);
+	if (ret != 0 && m->frozen_bits != NULL) {
+		bit_set(m, pg, false);
+		(void)vzc_atomic_sub_fetch(&mg->nfrozen, 1, VZC_RELAXED);
+	}
+	return ret;
+}
+
+/*
+ * A stop freezes a page (queues paused): it stays frozen for good, and
+ * the memgen's lenders avoid it (a queue set up again lends from the same
+ * memgen).
+ */
+static int
+page_freeze_stop(struct vhostzc_memgen *mg, uint8_t map, uint8_t *addr)
+{
+	bool found;
+	uint32_t i;
+	int ret = 0;
+
+	rte_spinlock_lock(&mg->frozen_lock);
+	i = fz_find(mg, addr, &found);
+	if (found) {
+		/* Frozen for an early return: copy it again, now for good. */
+		ret = freeze_page((uintptr_t)addr, mg->map[map].page_size);
+		if (ret == 0)
+			mg->fz[i].permanent = true;
+	} else {
+		ret = page_freeze_marked(mg, map, addr);
+		if (ret == 0 && mg->map[map].frozen_bits != NULL) {
+			if (fz_insert(mg, i, addr, map))
+				mg->fz[i].permanent = true;
+			/* Else the bit stays set, untracked: never restored. */
+		}
+	}
+	rte_spinlock_unlock(&mg->frozen_lock);
+	return ret;
+}
+
+/* Put the file's page back under addr (lock held). */
+static int
+page_restore(struct vhostzc_map *m, uint8_t *addr)
+{
+	int flags = MAP_SHARED | MAP_FIXED;
+
+	if (m->page_size >= RTE_PGSIZE_2M)
+		flags |= MAP_POPULATE;
+	if (mmap(addr, m->page_size, PROT_READ | PROT_WRITE, flags, m->fd,
+		 (off_t)(m->fd_off + (addr - m->lbase))) == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+struct live_freeze {
+	uint64_t budget;
+	uint32_t done;		/* pages referenced so far */
+	int err;
+};
+
+/* Reference, freezing if new, one page of a chain returned early. */
+static int
+page_ref_live(struct vhostzc_freeze *f __rte_unused, uintptr_t page,
+	      struct vhostzc_memgen *mg, const struct vhostzc_map *m,
+	      void *arg)
+{
+	struct live_freeze *lf = arg;
+	uint8_t map = (uint8_t)(m - mg->map);
+	bool found;
+	uint32_t i = fz_find(mg, (uint8_t *)page, &found);
+
+	if (!found) {
+		if (mg->frozen_bytes + m->page_size > lf->budget)
+			return lf->err = -ENOSPC;
+		if (!fz_insert(mg, i, (uint8_t *)page, map))
+			return lf->err = -ENOMEM;
+		lf->err = page_freeze_marked(mg, map, (uint8_t *)page);
+		if (lf->err != 0) {
+			memmove(&mg->fz[i], &mg->fz[i + 1],
+				sizeof(*mg->fz) * (mg->nfz - i - 1));
+			mg->nfz--;
+			return lf->err;
+		}
+		mg->frozen_bytes += m->page_size;
+	}
+	mg->fz[i].refs++;
+	lf->done++;
+	return 0;
+}
+
+/* Drop one chain's reference to a page; restore it when it was the last. */
+static int
+page_unref_live(struct vhostzc_freeze *f __rte_unused, uintptr_t page,
+		struct vhostzc_memgen *mg, const struct vhostzc_map *m,
+		void *arg)
+{
+	uint32_t *left = arg;
+	struct vhostzc_map *wm = &mg->map[m - mg->map];
+	bool found;
+	uint32_t i;
+	size_t pg;
+
+	if (left != NULL && (*left)-- == 0)
+		return 1;	/* unwinding: past the pages referenced */
+	i = fz_find(mg, (uint8_t *)page, &found);
+	if (!found || mg->fz[i].refs == 0 || --mg->fz[i].refs != 0 ||
+	    mg->fz[i].permanent)
+		return 0;
+	/* A page that cannot be restored stays frozen, never lent from. */
+	if (page_restore(wm, (uint8_t *)page) != 0) {
+		mg->fz[i].permanent = true;
+		return 0;
+	}
+	pg = (size_t)((uint8_t *)page - wm->lbase) >> wm->page_shift;
+	/* Release (in bit_set): the restored mapping before the bit clears. */
+	bit_set(wm, pg, false);
+	(void)vzc_atomic_sub_fetch(&mg->nfrozen, 1, VZC_RELAXED);
+	mg->frozen_bytes -= wm->page_size;
+	memmove(&mg->fz[i], &mg->fz[i + 1], sizeof(*mg->fz) * (mg->nfz - i - 1));
+	mg->nfz--;
+	return 0;
+}
+
+enum vhostzc_freeze_result
+vhostzc_slot_freeze(struct vhostzc_slot *s, uint64_t budget)
+{
+	struct vhostzc_memgen *mg = s->lender->gens[s->gen].mg;
+	struct live_freeze lf = { .budget = budget };
+	uint8_t r;
+	int ret;
+
+	for (r = 0; r < s->nrange; r++) {
+		const struct vhostzc_map *m = map_of(mg, s->rbase[r]);
+
+		if (m == NULL || m->frozen_bits == NULL || m->fd < 0)
+			return s->freeze = VHOSTZC_FREEZE_FAILED;
+		if (m->dma_mapped)
+			return s->freeze = VHOSTZC_FREEZE_DMA;
+	}
+	rte_spinlock_lock(&mg->frozen_lock);
+	ret = slot_each_page(NULL, s, page_ref_live, &lf);
+	if (ret != 0)
+		slot_each_page(NULL, s, page_unref_live, &lf.done);
+	rte_spinlock_unlock(&mg->frozen_lock);
+	if (ret != 0)
+		return s->freeze = lf.err == -ENOSPC ?
+			VHOSTZC_FREEZE_OVER_BUDGET : VHOSTZC_FREEZE_FAILED;
+	s->live_frozen = true;
+	return s->freeze = VHOSTZC_FREEZE_FROZEN;
+}
+
+void
+vhostzc_slot_thaw(struct vhostzc_slot *s)
+{
+	struct vhostzc_memgen *mg = s->lender->gens[s->gen].mg;
+
+	rte_spinlock_lock(&mg->frozen_lock);
+	slot_each_page(NULL, s, page_unref_live, NULL);
+	rte_spinlock_unlock(&mg->frozen_lock);
+	s->live_frozen = false;
+}
+
 static int
 page_record(struct vhostzc_freeze *f, uintptr_t page,
-	    const struct vhostzc_map *m, void *arg __rte_unused)
+	    struct vhostzc_memgen *mg, const struct vhostzc_map *m,
+	    void *arg __rte_unused)
 {
 	if (!grow((void **)&f->pages, &f->pages_cap, f->npages,
 		  sizeof(*f->pages)))
@@ -631,6 +917,8 @@ page_record(struct vhostzc_freeze *f, uintptr_t page,
 	f->pages[f->npages++] = (struct freeze_page){
 		.addr = page,
 		.size = m->page_size,
+		.mg = mg,
+		.map = (uint8_t)(m - mg->map),
 		.state = m->dma_mapped ? FREEZE_PAGE_DMA : FREEZE_PAGE_NEW,
 	};
 	return 0;
@@ -642,7 +930,7 @@ vhostzc_freeze_add(struct vhostzc_freeze *f, struct vhostzc_lender *l)
 {
 	uint32_t i;
 
-	for (i = 0; i < l->size; i++) {
+	for (i = 0; i < l->nslot; i++) {
 		struct vhostzc_slot *s = &l->slots[i];
 
 		if (s->state != VHOSTZC_SLOT_LENT)
@@ -675,6 +963,7 @@ struct page_op {
 
 static int
 page_apply(struct vhostzc_freeze *f, uintptr_t page,
+	   struct vhostzc_memgen *mg __rte_unused,
 	   const struct vhostzc_map *m __rte_unused, void *arg)
 {
 	const struct page_op *op = arg;
@@ -728,7 +1017,8 @@ page_freeze(struct freeze_page *pg, void *arg)
 	bool *ok = arg;
 
 	if (pg->state == FREEZE_PAGE_CLAIMED)
-		pg->state = freeze_page(pg->addr, pg->size) == 0 ?
+		pg->state = page_freeze_stop(pg->mg, pg->map,
+					     (uint8_t *)pg->addr) == 0 ?
 			FREEZE_PAGE_FROZEN : FREEZE_PAGE_FAILED;
 	*ok &= pg->state == FREEZE_PAGE_FROZEN;
 }
@@ -791,41 +1081,66 @@ struct vhostzc_lender *
 vhostzc_lender_create(uint16_t size, int socket)
 {
 	struct vhostzc_lender *l;
-	unsigned int count = rte_align32pow2((uint32_t)size + 1);
+	uint32_t nslot = 2 * (uint32_t)size, i;
+	unsigned int count = rte_align32pow2(nslot + 1);
 	ssize_t ring_sz = rte_ring_get_memsize(count);
-	size_t slots_sz = sizeof(struct vhostzc_slot) * size;
-	uint16_t i;
+	size_t slots_sz = sizeof(struct vhostzc_slot) * nslot;
+	size_t order_sz = sizeof(struct vzc_order_ent) * size;
+	size_t maps_sz = sizeof(uint32_t) * (nslot + size);
+	uint8_t *p;
 
 	if (ring_sz < 0)
 		return NULL;
 	l = rte_zmalloc_socket("vhostzc_lender",
-			       sizeof(*l) + slots_sz + 2 * (size_t)ring_sz,
-			       RTE_CACHE_LINE_SIZE, socket);
+			       sizeof(*l) + slots_sz + 2 * (size_t)ring_sz +
+			       order_sz + maps_sz, RTE_CACHE_LINE_SIZE, socket);
 	if (l == NULL)
 		return NULL;
 	l->size = size;
+	l->nslot = nslot;
 	l->cur_gen = VHOSTZC_GEN_NONE;
 	vzc_atomic_store(&l->owner_lcore, LCORE_ID_ANY, VZC_RELAXED);
 	/*
-	 * Capacity count - 1 >= size: every head is in one of the rings at
+	 * Capacity count - 1 >= nslot: every slot is in one of the rings at
 	 * most once, so the enqueue in the free callback never fails.
 	 */
-	l->done = (struct rte_ring *)((uint8_t *)l->slots + slots_sz);
-	l->done_local = (struct rte_ring *)((uint8_t *)l->done + ring_sz);
+	p = (uint8_t *)l->slots + slots_sz;
+	l->done = (struct rte_ring *)p;
+	l->done_local = (struct rte_ring *)(p + ring_sz);
+	p += 2 * (size_t)ring_sz;
+	l->order.size = size;
+	l->order_mem = (struct vzc_order_ent *)(void *)p;
+	p += order_sz;
+	l->free_slot = (uint32_t *)(void *)RTE_PTR_ALIGN_CEIL(p, 4);
+	l->head_slot = l->free_slot + nslot;
 	if (rte_ring_init(l->done, "vhostzc_done", count, RING_F_SC_DEQ) != 0 ||
 	    rte_ring_init(l->done_local, "vhostzc_done_local", count,
 			  RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
 		rte_free(l);
 		return NULL;
 	}
-	for (i = 0; i < size; i++) {
+	for (i = 0; i < nslot; i++) {
 		l->slots[i].lender = l;
-		l->slots[i].head = i;
+		l->slots[i].idx = i;
 		l->slots[i].shinfo.free_cb = vhostzc_zc_free_cb;
 		l->slots[i].shinfo.fcb_opaque = &l->slots[i];
+		/* Popped from the end: slot 0 first. */
+		l->free_slot[i] = nslot - 1 - i;
 	}
+	l->nfree = nslot;
+	for (i = 0; i < size; i++)
+		l->head_slot[i] = VHOSTZC_NO_SLOT;
 	(void)vzc_atomic_add_fetch(&lender_live, 1, VZC_RELAXED);
 	return l;
+}
+
+/* In order or not, for the ring incarnation the lender serves. */
+void
+vhostzc_lender_set_in_order(struct vhostzc_lender *l, bool on)
+{
+	l->order.first = 0;
+	l->order.count = 0;
+	l->order.ent = on ? l->order_mem : NULL;
 }
 
 void
@@ -876,6 +1191,60 @@ lender_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
 	return lender_new_gen(l, mg);
 }
 
+/*
+ * The lend-view address of read-view address va (inside some region: the
+ * walk checked it).
+ */
+static inline uint8_t *
+lend_addr(const struct vhostzc_memgen *mg, uint8_t *va)
+{
+	uint32_t i;
+
+	if (likely(mg->one_view))
+		return va;
+	for (i = 0; i < mg->nregions; i++) {
+		const struct vhostzc_map *m = &mg->map[i];
+
+		if (va >= m->base && (size_t)(va - m->base) < m->len)
+			return m->lbase + (va - m->base);
+	}
+	return va;
+}
+
+static inline bool
+page_bit(const struct vhostzc_map *m, size_t pg)
+{
+	return (vzc_atomic_load(&m->frozen_bits[pg / 64], VZC_RELAXED) &
+		(1ULL << (pg % 64))) != 0;
+}
+
+/* Whether any page under the planned ranges is frozen now. */
+static bool
+plan_frozen(const struct vhostzc_memgen *mg, const struct vhostzc_lend_plan *p,
+	    uint8_t nr)
+{
+	uint8_t r;
+	uint32_t i;
+
+	for (r = 0; r < nr; r++) {
+		for (i = 0; i < mg->nregions; i++) {
+			const struct vhostzc_map *m = &mg->map[i];
+			size_t off, end, pg;
+
+			if (m->frozen_bits == NULL || p->rbase[r] < m->lbase ||
+			    (size_t)(p->rbase[r] - m->lbase) >= m->len)
+				continue;
+			off = (size_t)(p->rbase[r] - m->lbase);
+			end = off + p->rlen[r] - 1;
+			for (pg = off >> m->page_shift;
+			     pg <= end >> m->page_shift; pg++)
+				if (page_bit(m, pg))
+					return true;
+		}
+	}
+	return false;
+}
+
 enum vhostzc_lend_verdict
 vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 		  const struct vzc_iov *iov, uint16_t niov, uint32_t skip,
@@ -890,8 +1259,10 @@ vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 
 	if (unlikely(gen < 0))
 		return VHOSTZC_LEND_NO_GEN;
+	if (unlikely(l->nfree == 0))
+		return VHOSTZC_LEND_NO_SLOT;
 	for (k = 0; k < niov && len != 0; k++) {
-		uint8_t *base = iov[k].base;
+		uint8_t *base = lend_addr(mg, iov[k].base);
 		uint32_t left = iov[k].len;
 
 		if (skip >= left) {
@@ -933,6 +1304,17 @@ vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 	}
 	if (unlikely(len != 0))
 		return VHOSTZC_LEND_LAYOUT;	/* pieces shorter than len */
+	/*
+	 * Pages frozen for an early return are lent from no more: the lend
+	 * view there is a copy. Relaxed loads: they come after the acquire
+	 * that made this chain visible (the avail index or the slot flags),
+	 * and a freezer sets the bit and then fences before it copies (see
+	 * page_freeze_live), so either this chain sees the bit or the copy
+	 * holds everything the guest wrote before it posted the chain.
+	 */
+	if (unlikely(vzc_atomic_load(&mg->nfrozen, VZC_RELAXED) != 0) &&
+	    plan_frozen(mg, p, nr))
+		return VHOSTZC_LEND_FROZEN;
 	p->gen = (uint8_t)gen;
 	p->nseg = n;
 	p->nrange = nr;
@@ -965,7 +1347,7 @@ lender_drain(struct vhostzc_lender *l)
 						      RTE_DIM(objs), NULL);
 			for (i = 0; i < n; i++)
 				vhostzc_lender_complete(l,
-					(uint16_t)(uintptr_t)objs[i]);
+					(uint32_t)(uintptr_t)objs[i]);
 		} while (n == RTE_DIM(objs));
 	}
 	return l->outstanding == 0;
@@ -1059,13 +1441,13 @@ vhostzc_zc_free_cb(void *addr __rte_unused, void *opaque)
 	 * Both enqueues have release semantics, pairing with the owner's
 	 * dequeue (acquire): the app's reads of the guest buffer through
 	 * this mbuf happen before the guest is told the buffer is free.
-	 * Neither can fail (see lender_create); lender and head never change.
+	 * Neither can fail (see lender_create); lender and idx never change.
 	 * The owner lcore was set once by the thread that now compares it,
 	 * or by another (then it is not equal): relaxed is enough.
 	 */
 	if (lcore != LCORE_ID_ANY &&
 	    lcore == vzc_atomic_load(&l->owner_lcore, VZC_RELAXED))
-		rte_ring_sp_enqueue(l->done_local, (void *)(uintptr_t)s->head);
+		rte_ring_sp_enqueue(l->done_local, (void *)(uintptr_t)s->idx);
 	else
-		rte_ring_mp_enqueue(l->done, (void *)(uintptr_t)s->head);
+		rte_ring_mp_enqueue(l->done, (void *)(uintptr_t)s->idx);
 }

@@ -21,6 +21,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "vhostzc_compat.h"
 #include "vhostzc_ring.h"
@@ -40,17 +41,52 @@ enum vhostzc_iova_mode {
  */
 typedef rte_iova_t (*vhostzc_virt2phys_t)(const void *va, void *arg);
 
-/* One region of guest memory as we mapped it. */
+/*
+ * One region of guest memory as we mapped it: twice, from file offset 0.
+ * The read view is what the ring walk and every copy read through; lent
+ * mbufs point into the lend view. A page of the lend view can then be
+ * frozen (a private copy) while the ring runs, for an IN_ORDER early
+ * return, without the walk ever reading the copy; it is restored from the
+ * file when its last frozen chain comes back. With one view (lbase ==
+ * base, or no fd) pages are only frozen at a stop.
+ */
 struct vhostzc_map {
-	uint8_t *base;		/* our mapping, file offset 0 */
+	uint8_t *base;		/* read view */
+	uint8_t *lbase;		/* lend view (may be base) */
 	size_t len;
+	int fd;			/* the file, for restores; -1: none */
+	int64_t fd_off;		/* file offset of lbase */
 	size_t page_size;	/* of the backing file */
 	uint8_t page_shift;
 	uint8_t iova;		/* enum vhostzc_iova_mode */
 	bool dma_mapped;	/* in the VFIO container: unmap at free */
-	int guard;		/* SIGBUS guard handle, or -1 */
+	int guard;		/* SIGBUS guard handle of each view, or -1 */
+	int lguard;
 	uint32_t npages;
 	rte_iova_t *page_iova;	/* VHOSTZC_IOVA_PA: per page, or BAD */
+	/* Lend-view pages frozen now, one bit each (lends avoid them). */
+	VZC_ATOMIC(uint64_t) *frozen_bits;
+};
+
+/* What the driver or a test maps one region with (memgen_add_region). */
+struct vhostzc_region {
+	uint64_t gpa;		/* guest physical start */
+	uint64_t size;		/* bytes of guest memory */
+	void *base;		/* read view of the file, offset 0 */
+	void *lend;		/* lend view of the same file, or NULL */
+	size_t len;		/* bytes of each view */
+	size_t offset;		/* where gpa is in the views */
+	size_t page_size;	/* of the backing file */
+	int fd;			/* the file (owned from now on), or -1 */
+	int64_t fd_off;		/* file offset of the views' first byte */
+};
+
+/* A lend-view page frozen while the ring runs (sorted by addr). */
+struct vhostzc_frozen_page {
+	uint8_t *addr;
+	uint32_t refs;		/* chains returned early over it */
+	uint8_t map;
+	bool permanent;		/* frozen at a stop too: never restored */
 };
 
 /*
@@ -69,9 +105,21 @@ struct vhostzc_memgen {
 	/* The best of the regions' modes, and why some region has none. */
 	enum vhostzc_iova_mode mode;
 	const char *no_iova_why;
+	/* Every region has lbase == base: lending translates nothing. */
+	bool one_view;
 	struct vzc_mem_region regions[VZC_MAX_REGIONS];
 	struct vhostzc_map map[VZC_MAX_REGIONS];
 	struct vzc_mem_view view;		/* over regions[] */
+	/*
+	 * Frozen lend-view pages: nfrozen is read by every lending lcore
+	 * (relaxed, see vhostzc_lend_plan); the table, under frozen_lock, by
+	 * early returns, their completions and stops.
+	 */
+	VZC_ATOMIC(uint32_t) nfrozen;
+	rte_spinlock_t frozen_lock;
+	uint64_t frozen_bytes;
+	uint32_t nfz, fz_cap;
+	struct vhostzc_frozen_page *fz;
 };
 
 struct vhostzc_lender;
@@ -79,7 +127,7 @@ struct vhostzc_lender;
 enum vhostzc_slot_state {
 	VHOSTZC_SLOT_FREE = 0,
 	VHOSTZC_SLOT_LENT,	/* mbufs out, descriptor owed to the guest */
-	VHOSTZC_SLOT_RETURNED,	/* mbufs out, descriptor returned at a stop */
+	VHOSTZC_SLOT_RETURNED,	/* mbufs out, descriptor returned early */
 };
 
 /*
@@ -98,19 +146,25 @@ enum vhostzc_freeze_result {
 	VHOSTZC_FREEZE_FAILED,		/* out of memory, or mremap failed */
 };
 
-/* Per-descriptor-head lending state; cache-line aligned to keep frees on
- * different lcores from sharing lines. Only the owner touches the fields
- * after head.
+/*
+ * Lending state of one lent chain; cache-line aligned to keep frees on
+ * different lcores from sharing lines. Slots are not the ring's heads: a
+ * chain returned early (IN_ORDER) keeps its slot until its mbufs come
+ * back, while the guest reuses the head. Only the owner touches the
+ * fields after idx.
  */
 struct vhostzc_slot {
 	struct rte_mbuf_ext_shared_info shinfo;
 	struct vhostzc_lender *lender;	/* fixed at creation */
-	uint16_t head;			/* fixed at creation */
+	uint32_t idx;			/* in lender->slots, fixed */
+	uint16_t head;			/* the chain's head (id) while lent */
 	uint8_t gen;			/* index into lender->gens */
 	uint8_t state;			/* enum vhostzc_slot_state */
 	uint8_t nrange;
 	uint8_t freeze;			/* enum vhostzc_freeze_result */
+	bool live_frozen;		/* its pages frozen while running */
 	uint16_t nslots;		/* ring slots of the chain (packed) */
+	uint16_t opos;			/* its place in lender->order */
 	uint32_t rlen[VHOSTZC_SLOT_RANGES];
 	uint8_t *rbase[VHOSTZC_SLOT_RANGES];	/* in gens[gen]'s mapping */
 } __rte_cache_aligned;
@@ -138,9 +192,14 @@ struct vhostzc_lend_gen {
  * frees it once the last mbuf came back.
  */
 struct vhostzc_lender {
-	uint16_t size;
+	uint16_t size;		/* of the ring */
 	uint8_t cur_gen;	/* generation of the queue's mapping, or NONE */
 	uint32_t outstanding;	/* slots not FREE */
+	uint32_t nslot;		/* slots: twice the ring */
+	uint32_t nfree;		/* free_slot[0..nfree): slots to lend from */
+	uint32_t *free_slot;
+	/* Per head: the slot it is lent under, or VHOSTZC_NO_SLOT. */
+	uint32_t *head_slot;
 	struct rte_ring *done;
 	/*
 	 * Frees on the first lcore that polled the queue (run-to-completion
@@ -152,10 +211,14 @@ struct vhostzc_lender {
 	VZC_ATOMIC(unsigned int) owner_lcore;	/* LCORE_ID_ANY until set */
 	struct vhostzc_lend_gen gens[VHOSTZC_LEND_GENS];
 	TAILQ_ENTRY(vhostzc_lender) orphan_next;
+	/* IN_ORDER: chains given back in take order (vhostzc_ring.h). */
+	struct vzc_order order;
+	struct vzc_order_ent *order_mem;
 	struct vhostzc_slot slots[];
 };
 
 #define VHOSTZC_GEN_NONE	UINT8_MAX
+#define VHOSTZC_NO_SLOT		UINT32_MAX
 
 /* Largest guest piece one extbuf mbuf can describe (buf_len is 16 bits). */
 #define VHOSTZC_EXT_SEG_MAX	61440
@@ -169,6 +232,8 @@ enum vhostzc_lend_verdict {
 	VHOSTZC_LEND_LAYOUT,	/* does not fit the segments allowed */
 	VHOSTZC_LEND_NO_IOVA,	/* memory without a valid IOVA */
 	VHOSTZC_LEND_IOVA_SPLIT,	/* IOVA-discontiguous, one segment allowed */
+	VHOSTZC_LEND_FROZEN,	/* over a page frozen for an early return */
+	VHOSTZC_LEND_NO_SLOT,	/* every slot out (held after early returns) */
 };
 
 /* The extbuf segments one lent chain becomes, and the ranges they cover. */
@@ -188,16 +253,15 @@ struct vhostzc_lend_plan {
 /* Memgen: mappings and their IOVAs (control path unless noted). */
 struct vhostzc_memgen *vhostzc_memgen_alloc(void);
 struct vhostzc_memgen *vhostzc_memgen_create(int vid, uint64_t owner);
-int vhostzc_memgen_add_region(struct vhostzc_memgen *mg, uint64_t gpa,
-			      uint64_t size, void *base, size_t len,
-			      size_t offset, size_t page_size);
+int vhostzc_memgen_add_region(struct vhostzc_memgen *mg,
+			      const struct vhostzc_region *r);
 void vhostzc_memgen_set_iova(struct vhostzc_memgen *mg,
 			     enum vhostzc_iova_mode mode,
 			     vhostzc_virt2phys_t virt2phys, void *arg);
 void vhostzc_memgen_put(struct vhostzc_memgen *mg);
 uint32_t vhostzc_memgen_count(void);
 const char *vhostzc_iova_mode_name(enum vhostzc_iova_mode mode);
-/* Any lcore: the IOVA of [va, va + len) and how much of it is contiguous. */
+/* Any lcore: the IOVA of lend-view [va, va + len), how much is contiguous. */
 rte_iova_t vhostzc_memgen_iova(const struct vhostzc_memgen *mg,
 			       const uint8_t *va, uint32_t len,
 			       uint32_t *contig);
@@ -212,6 +276,8 @@ vhostzc_memgen_get(struct vhostzc_memgen *mg)
 
 /* Lender: owner only, unless noted. */
 struct vhostzc_lender *vhostzc_lender_create(uint16_t size, int socket);
+/* The lender gives chains back in take order (IN_ORDER) from now on. */
+void vhostzc_lender_set_in_order(struct vhostzc_lender *l, bool on);
 void vhostzc_lender_orphan(struct vhostzc_lender *l);
 void vhostzc_gen_release_if_idle(struct vhostzc_lender *l, uint8_t g);
 unsigned int vhostzc_reap_orphans(void);
@@ -230,6 +296,18 @@ struct vhostzc_freeze *vhostzc_freeze_begin(uint64_t budget);
 void vhostzc_freeze_add(struct vhostzc_freeze *f, struct vhostzc_lender *l);
 void vhostzc_freeze_run(struct vhostzc_freeze *f);
 void vhostzc_freeze_end(struct vhostzc_freeze *f);
+
+/*
+ * IN_ORDER early return (the owner, ring running): freeze the lend-view
+ * pages under lent slot s, each page once however many chains share it,
+ * while the memgen's frozen bytes stay within budget; the verdict is left
+ * in s->freeze. Frozen pages are lent from no more (VHOSTZC_LEND_FROZEN)
+ * until vhostzc_slot_thaw, when the slot's mbufs come back, restores the
+ * last ones from the file. Any thread for the thaw (the reaper).
+ */
+enum vhostzc_freeze_result vhostzc_slot_freeze(struct vhostzc_slot *s,
+					       uint64_t budget);
+void vhostzc_slot_thaw(struct vhostzc_slot *s);
 
 /*
  * Plan the lending of `len` bytes of the pieces iov[0..niov), starting
@@ -254,7 +332,8 @@ static inline void
 vhostzc_lend(struct vhostzc_lender *l, uint16_t head, uint16_t nslots,
 	     const struct vhostzc_lend_plan *p, struct rte_mbuf **mb)
 {
-	struct vhostzc_slot *s = &l->slots[head];
+	/* The plan made sure there is one. */
+	struct vhostzc_slot *s = &l->slots[l->free_slot[--l->nfree]];
 	uint16_t i;
 
 	for (i = 0; i < p->nseg; i++) {
@@ -270,19 +349,43 @@ vhostzc_lend(struct vhostzc_lender *l, uint16_t head, uint16_t nslots,
 	}
 	s->nrange = p->nrange;
 	s->nslots = nslots;
+	s->head = head;
+	l->head_slot[head] = s->idx;
 	s->gen = p->gen;
+	s->live_frozen = false;
 	s->state = VHOSTZC_SLOT_LENT;
 	l->gens[p->gen].lent++;
 	l->outstanding++;
 }
 
-/* A lent chain's last mbuf was freed (its head came out of `done`). */
-static inline void
-vhostzc_lender_complete(struct vhostzc_lender *l, uint16_t head)
+/* The slot chain head is lent under, or NULL. */
+static inline struct vhostzc_slot *
+vhostzc_lent_slot(struct vhostzc_lender *l, uint16_t head)
 {
-	struct vhostzc_slot *s = &l->slots[head];
+	uint32_t i = l->head_slot[head];
 
+	return i == VHOSTZC_NO_SLOT ? NULL : &l->slots[i];
+}
+
+/* The guest has the head back (the slot may wait for its mbufs). */
+static inline void
+vhostzc_head_returned(struct vhostzc_lender *l, struct vhostzc_slot *s)
+{
+	l->head_slot[s->head] = VHOSTZC_NO_SLOT;
+}
+
+/* A lent chain's last mbuf was freed (its slot came out of `done`). */
+static inline void
+vhostzc_lender_complete(struct vhostzc_lender *l, uint32_t idx)
+{
+	struct vhostzc_slot *s = &l->slots[idx];
+
+	if (unlikely(s->live_frozen))
+		vhostzc_slot_thaw(s);
+	if (s->state == VHOSTZC_SLOT_LENT)
+		vhostzc_head_returned(l, s);
 	s->state = VHOSTZC_SLOT_FREE;
+	l->free_slot[l->nfree++] = idx;
 	l->outstanding--;
 	/* An older mapping whose last chain came back is released. */
 	if (--l->gens[s->gen].lent == 0 && s->gen != l->cur_gen)
