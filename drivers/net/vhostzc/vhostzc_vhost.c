@@ -903,6 +903,17 @@ socket_open(struct vhostzc_internal *in)
 		return -EIO;
 	in->registered = true;
 	disable = 1ULL << VIRTIO_F_IOMMU_PLATFORM;
+	/*
+	 * DMA-mapped pages are never frozen, so no chain could be handed
+	 * back early: there IN_ORDER would cost zero-copy. The NICs are
+	 * probed before virtual devices, so this is known now.
+	 */
+	if (in->in_order && vhostzc_memgen_dma_needed()) {
+		VHOSTZC_LOG(NOTICE, "port %u: IN_ORDER not offered: guest memory "
+			    "is DMA-mapped for a VFIO device here, where lent "
+			    "chains cannot be handed back early", in->port_id);
+		in->in_order = false;
+	}
 	if (!in->in_order)
 		disable |= 1ULL << VIRTIO_F_IN_ORDER;
 	if (!in->packed_vq)

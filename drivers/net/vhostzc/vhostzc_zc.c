@@ -359,8 +359,8 @@ mmap_dma_window(int fd, size_t len, size_t align, int flags)
  * container. Without one there is nothing to map (and EAL would log an
  * error for the attempt).
  */
-static bool
-vfio_dma_needed(void)
+bool
+vhostzc_memgen_dma_needed(void)
 {
 	struct dirent *e;
 	bool found = false;
@@ -409,7 +409,7 @@ vhostzc_memgen_create(int vid, uint64_t owner)
 {
 	struct rte_vhost_memory *mem = NULL;
 	enum rte_iova_mode eal = rte_eal_iova_mode();
-	bool dma = vfio_dma_needed();
+	bool dma = vhostzc_memgen_dma_needed();
 	struct vhostzc_memgen *mg;
 	int pagemap = -1;
 	uint32_t i;

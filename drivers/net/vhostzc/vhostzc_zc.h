@@ -261,6 +261,8 @@ void vhostzc_memgen_set_iova(struct vhostzc_memgen *mg,
 void vhostzc_memgen_put(struct vhostzc_memgen *mg);
 uint32_t vhostzc_memgen_count(void);
 const char *vhostzc_iova_mode_name(enum vhostzc_iova_mode mode);
+/* Whether new mappings get DMA-mapped for a VFIO device (IOVA as VA). */
+bool vhostzc_memgen_dma_needed(void);
 /* Any lcore: the IOVA of lend-view [va, va + len), how much is contiguous. */
 rte_iova_t vhostzc_memgen_iova(const struct vhostzc_memgen *mg,
 			       const uint8_t *va, uint32_t len,
