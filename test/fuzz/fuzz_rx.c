@@ -107,6 +107,10 @@ struct held {
 	uint8_t ttl;		/* bursts until freed; 255: until the end */
 	bool lent;
 	uint16_t head;
+	/* IN_ORDER: handed back early; frozen: its bytes then, as crc. */
+	bool early;
+	bool frozen;
+	uint32_t crc;
 };
 
 /* Everything one input may change, reset before it. */
@@ -127,6 +131,15 @@ static struct {
 	uint32_t returned[VZC_RING_MAX_SIZE];
 	bool lent[VZC_RING_MAX_SIZE];
 	uint32_t nlent;				/* heads lent now */
+	/*
+	 * IN_ORDER: heads to be returned, in take order (every valid take
+	 * but a held re-post), oldest at of_first; slots returned early whose
+	 * mbufs are still out (or freed, not yet reclaimed: early_freed).
+	 */
+	bool in_order;
+	uint16_t ofifo[VZC_RING_MAX_SIZE];
+	uint32_t of_first, nof;
+	uint32_t nearly, early_freed;
 	int32_t expect[VZC_RING_MAX_SIZE];	/* returns due, this check */
 	uint16_t expect_heads[VZC_RING_MAX_SIZE];
 	uint32_t nexpect;
@@ -478,6 +491,8 @@ make_mem(uint8_t sel)
 		m.mode = VHOSTZC_IOVA_VA;
 		break;
 	}
+	/* IN_ORDER freezes while running: the driver's two views. */
+	m.lend_view = s.in_order;
 	mg = vzc_fake_guest_memgen(&g, &m);
 	FZ_CHECK(mg != NULL, "memgen");
 	if ((sel & 7) == 4) {
@@ -513,6 +528,27 @@ host_off(const struct vhostzc_memgen *mg, const uint8_t *p, uint32_t len,
 	return false;
 }
 
+/* As host_off, for an address in the lend view (what mbufs point into). */
+static bool
+lend_off(const struct vhostzc_memgen *mg, const uint8_t *p, uint32_t len,
+	 uint64_t *off)
+{
+	uint32_t i;
+
+	for (i = 0; i < mg->nregions; i++) {
+		const struct vzc_mem_region *r = &mg->regions[i];
+		const uint8_t *start = mg->map[i].lbase + (r->hva - mg->map[i].base);
+
+		if ((uintptr_t)p >= (uintptr_t)start &&
+		    (uintptr_t)p - (uintptr_t)start < r->size &&
+		    len <= r->size - ((uintptr_t)p - (uintptr_t)start)) {
+			*off = r->gpa - GMEM_GPA + (uint64_t)(p - start);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The make_mem selector mg was made with (the latest such mg). */
 static uint8_t
 sel_of(const struct vhostzc_memgen *mg)
@@ -531,8 +567,108 @@ sel_of(const struct vhostzc_memgen *mg)
 static void
 expect_return(uint16_t h)
 {
+	if (s.in_order)
+		return;		/* the order is the check: s.ofifo */
 	if (s.expect[h]++ == 0)
 		s.expect_heads[s.nexpect++] = h;
+}
+
+static const struct vhostzc_slot *slot_of(struct rte_mbuf *m);
+
+/*
+ * IN_ORDER: every used entry is the oldest take still owed, each once
+ * (a head returned early may be lent again in the same burst); afterwards
+ * the oldest one owed (if any) is lent, for a chain done is never left
+ * behind one that is not.
+ */
+static void
+check_used_in_order(const char *when, uint32_t lost)
+{
+	struct vzc_used_elem e;
+
+	/*
+	 * Overwritten unread (a guest that re-posted heads in flight had more
+	 * out than its ring holds): the oldest owed, whose ids are lost.
+	 */
+	FZ_CHECK(lost <= s.nof, "%s: %u used entries lost, %u owed", when,
+		 lost, s.nof);
+	for (; lost != 0; lost--) {
+		s.returned[s.ofifo[s.of_first]]++;
+		s.of_first = (s.of_first + 1) % VZC_RING_MAX_SIZE;
+		s.nof--;
+	}
+	while (vzc_fake_guest_used_pop(&g, &e)) {
+		uint16_t want = s.nof != 0 ? s.ofifo[s.of_first] : UINT16_MAX;
+
+		TRACE("%s: used head %u (in order: %u)\n", when, e.id, want);
+		FZ_CHECK(e.len == 0, "%s: used len %u", when, e.len);
+		FZ_CHECK(s.nof != 0 && e.id == want, "%s: used head %u, the "
+			 "oldest owed is %u (%u owed)", when, e.id, want, s.nof);
+		FZ_CHECK(++s.returned[e.id] <= s.taken[e.id],
+			 "%s: head %u returned %u times, taken %u", when, e.id,
+			 s.returned[e.id], s.taken[e.id]);
+		s.of_first = (s.of_first + 1) % VZC_RING_MAX_SIZE;
+		s.nof--;
+	}
+	FZ_CHECK(s.nof == 0 || s.lent[s.ofifo[s.of_first]], "%s: head %u owed "
+		 "and done, not returned", when, s.ofifo[s.of_first]);
+	FZ_CHECK(s.nof <= s.size, "%s: %u chains owed on a ring of %u", when,
+		 s.nof, s.size);
+}
+
+static uint32_t
+pkt_crc(const struct rte_mbuf *m)
+{
+	uint32_t h = 2166136261u;
+
+	for (; m != NULL; m = m->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint16_t i;
+
+		for (i = 0; i < m->data_len; i++)
+			h = (h ^ p[i]) * 16777619u;
+	}
+	return h;
+}
+
+/*
+ * IN_ORDER: the burst handed back early, before taking anything, the
+ * oldest owed chains that were lent (as many as the counter moved): mirror
+ * it before the takes are read (a head returned early may be re-posted
+ * and taken in the same burst). Their mbufs' bytes are remembered when
+ * frozen: no guest write may reach them now.
+ */
+static void
+model_early_returns(uint64_t n)
+{
+	uint32_t i, at = s.of_first;
+
+	for (i = 0; i < s.nof && n != 0; i++, at = (at + 1) % VZC_RING_MAX_SIZE) {
+		uint16_t h = s.ofifo[at];
+		uint32_t k;
+
+		if (!s.lent[h])
+			continue;
+		s.lent[h] = false;
+		s.nlent--;
+		s.nearly++;
+		n--;
+		for (k = 0; k < s.nheld; k++) {
+			struct held *hd = &s.held[k];
+			const struct vhostzc_slot *sl;
+
+			if (!hd->lent || hd->head != h)
+				continue;
+			sl = slot_of(hd->m);
+			hd->lent = false;
+			hd->early = true;
+			hd->frozen = sl != NULL && sl->freeze == VHOSTZC_FREEZE_FROZEN;
+			hd->crc = pkt_crc(hd->m);
+			break;
+		}
+		TRACE("early return of head %u\n", h);
+	}
+	FZ_CHECK(n == 0, "%" PRIu64 " early returns the model cannot place", n);
 }
 
 /*
@@ -551,6 +687,10 @@ check_used(const char *when)
 	FZ_CHECK(s.q->vr.used_idx == g.used->idx, "%s: used idx %u staged, %u "
 		 "published", when, s.q->vr.used_idx, g.used->idx);
 	lost = vzc_fake_guest_used_overrun(&g);
+	if (s.in_order) {
+		check_used_in_order(when, lost);
+		return;
+	}
 	while (vzc_fake_guest_used_pop(&g, &e)) {
 		FZ_CHECK(e.id < s.size, "%s: used id %u of a ring of %u", when,
 			 e.id, s.size);
@@ -592,6 +732,8 @@ expect_pending(void)
 		expect_return(h);
 	}
 	s.npending = 0;
+	s.nearly -= s.early_freed;
+	s.early_freed = 0;
 }
 
 /* The lent slot behind a packet's guest segments, or NULL if copied. */
@@ -648,7 +790,7 @@ check_mbuf(struct rte_mbuf *m0, bool lent)
 			rte_iova_t iova = rte_mbuf_data_iova(m), want;
 			uint64_t off;
 
-			FZ_CHECK(mg != NULL && host_off(mg, p, m->data_len, &off),
+			FZ_CHECK(mg != NULL && lend_off(mg, p, m->data_len, &off),
 				 "lent segment %u outside guest memory", n);
 			FZ_CHECK(mg->mode != VHOSTZC_IOVA_NONE,
 				 "lent from memory without an IOVA");
@@ -815,9 +957,14 @@ free_held(uint32_t i)
 {
 	struct held h = s.held[i];
 
+	if (h.early && h.frozen)
+		FZ_CHECK(pkt_crc(h.m) == h.crc, "head %u returned early: its "
+			 "frozen bytes changed", h.head);
 	rte_pktmbuf_free(h.m);
 	if (h.lent && s.q->lender != NULL)
 		s.pending[s.npending++] = h.head;
+	if (h.early && s.q->lender != NULL)
+		s.early_freed++;
 	s.held[i] = s.held[--s.nheld];
 }
 
@@ -843,10 +990,13 @@ op_burst(struct fz *f)
 	uint16_t nb = fz_u8(f), n, t, k, pi = 0;
 	uint16_t old_last = s.q->vr.last_avail;
 	uint64_t pkts0 = s.q->stats.pkts, nombuf0 = s.q->stats.nombuf;
+	uint64_t early0 = s.q->stats.returned_early;
 
 	age_held();
 	expect_pending();	/* the burst reclaims first */
 	n = vhostzc_rx_burst(s.q, pkts, nb);
+	if (s.q->stats.returned_early != early0)
+		model_early_returns(s.q->stats.returned_early - early0);
 	TRACE("burst %u: %u packets, %u taken, used %u, lent %u\n", nb, n,
 	      (uint16_t)(s.q->vr.last_avail - old_last), s.q->vr.used_idx,
 	      s.q->lent);
@@ -882,6 +1032,11 @@ op_burst(struct fz *f)
 			TRACE("take %u: head %u still lent\n", k, h);
 			continue;
 		}
+		if (s.in_order) {
+			/* Returns not read yet still count here: room enough. */
+			FZ_CHECK(s.nof < VZC_RING_MAX_SIZE, "model full");
+			s.ofifo[(s.of_first + s.nof++) % VZC_RING_MAX_SIZE] = h;
+		}
 		total = chain_bytes(h);
 		TRACE("take %u: head %u, %lld B\n", k, h, (long long)total);
 		if (total == -2)
@@ -912,8 +1067,10 @@ op_burst(struct fz *f)
 	check_used("burst");
 	FZ_CHECK(s.q->lent == s.nlent && s.q->lent <= s.q->max_lent,
 		 "lent %u, model %u, cap %u", s.q->lent, s.nlent, s.q->max_lent);
-	FZ_CHECK(s.q->lender == NULL || s.q->lender->outstanding == s.nlent,
-		 "outstanding %u, lent %u", s.q->lender->outstanding, s.nlent);
+	FZ_CHECK(s.q->lender == NULL ||
+		 s.q->lender->outstanding == s.nlent + s.nearly,
+		 "outstanding %u, lent %u, early %u", s.q->lender->outstanding,
+		 s.nlent, s.nearly);
 	/* The application: free now, or hold for some bursts. */
 	for (k = 0; k < n; k++) {
 		uint8_t d = fz_u8(f);
@@ -951,12 +1108,14 @@ op_burst(struct fz *f)
  *  9 free a held packet now: u8 which
  * 10 suppression: u16 avail flags, u16 used_event
  * 11 fill: offset, u16 length, u8 byte
+ * 12 time passes: zc-hold-us for the oldest chain out, and the pause of
+ *    lending after early returns (the fuzzer's only clock)
  */
 static void
 run_ops(struct fz *f)
 {
 	while (fz_more(f) && s.work < WORK_MAX) {
-		switch (fz_u8(f) % 12) {
+		switch (fz_u8(f) % 13) {
 		case 0: {
 			uint16_t i = fz_u16(f);
 			uint64_t addr = fz_gpa(f);
@@ -1020,6 +1179,12 @@ run_ops(struct fz *f)
 			g.avail->flags = fz_u16(f);
 			g.avail->ring[s.size] = fz_u16(f);
 			break;
+		case 12:
+			/* zc-hold-us passes: the held chain, the lending pause. */
+			TRACE("time passes\n");
+			s.q->blocked_since = 0;
+			s.q->pause_until = 0;
+			break;
 		default: {
 			uint32_t off = fz_goff(f);
 			uint32_t len = fz_u16(f);
@@ -1038,7 +1203,8 @@ run_ops(struct fz *f)
  * zero-copy off), u8 memory (make_mem; bit 5: VLAN strip; bit 6:
  * software checksum), u8 zc-min-len / 4, u8 zc-max-lent (0: derived),
  * u16 ring base, u8 end (bits 0-1: free all then detach; stop with mbufs
- * held; free all then stop), u8 freeze budget in pages (0: default).
+ * held; free all then stop; bit 2: IN_ORDER, with a lend view of guest
+ * memory), u8 freeze budget in pages (0: default).
  */
 static bool
 setup(struct fz *f)
@@ -1055,12 +1221,16 @@ setup(struct fz *f)
 	memset(s.lent, 0, sizeof(s.lent[0]) * s.size);
 	memset(s.expect, 0, sizeof(s.expect[0]) * s.size);
 	s.nexpect = s.npending = s.nheld = s.ndirty = s.ntouched = s.nlent = 0;
+	s.of_first = s.nof = s.nearly = s.early_freed = 0;
 	s.dirty_all = s.touched_all = false;
 
 	in.zc.enabled = (r & 0x80) == 0;
 	in.zc.min_len = (uint32_t)minl * 4;
 	in.zc.max_lent = maxl;
 	s.end = fz_u8(f);
+	s.in_order = (s.end & 4) != 0;
+	/* Only the fuzzer's own clock (op 12) lets zc-hold-us pass. */
+	in.zc.hold_us = VHOSTZC_MAX_PAUSE_US;
 	budget = fz_u8(f);
 	in.zc.freeze_budget = budget == 0 ?
 		(uint64_t)VHOSTZC_DEFAULT_FREEZE_KB << 10 :
@@ -1069,17 +1239,18 @@ setup(struct fz *f)
 	p = (struct vzc_fake_rxq){
 		.hdr_len = (r & 0x40) != 0 ? 10 : 12,
 		.event_idx = (r & 0x20) != 0,
+		.in_order = s.in_order,
 	};
 	s.q = vzc_fake_guest_rxq(&g, make_mem(m), &in, mp, &p);
 	FZ_CHECK(s.q != NULL, "rxq");
 	s.q->linear = (r & 0x10) != 0;
 	s.q->vlan_strip = (m & 0x20) != 0;
 	s.q->sw_csum = (m & 0x40) != 0;
-	TRACE("ring %u base %u, %s, hdr %u, event_idx %d, zc %d (min %u, max "
-	      "lent %u), memory %#x, vlan strip %d, sw csum %d, end %u, freeze "
-	      "budget %" PRIu64 "\n", s.size, base,
+	TRACE("ring %u base %u, %s, hdr %u, event_idx %d, in order %d, zc %d "
+	      "(min %u, max lent %u), memory %#x, vlan strip %d, sw csum %d, "
+	      "end %u, freeze budget %" PRIu64 "\n", s.size, base,
 	      s.q->linear ? "linear" : "zc-head", s.q->hdr_len, p.event_idx,
-	      s.q->zc, in.zc.min_len, s.q->max_lent, m, s.q->vlan_strip,
+	      s.in_order, s.q->zc, in.zc.min_len, s.q->max_lent, m, s.q->vlan_strip,
 	      s.q->sw_csum, s.end, in.zc.freeze_budget);
 	return true;
 }
@@ -1139,6 +1310,7 @@ finish(uint8_t end)
 		break;
 	}
 	FZ_CHECK(s.nlent == 0, "%u heads still lent", s.nlent);
+	FZ_CHECK(s.nof == 0, "%u chains never returned (in order)", s.nof);
 	FZ_CHECK(rte_mempool_avail_count(mp) == POOL_SIZE,
 		 "pool: %u of %u back", rte_mempool_avail_count(mp), POOL_SIZE);
 	vzc_fake_rxq_free(s.q);

@@ -357,7 +357,12 @@ class Rx:
         self.b += p(U8, 10) + p(U16, flags) + p(U16, used_event)
         return self
 
+    def time_passes(self):
+        self.b += p(U8, 12)
+        return self
 
+
+IN_ORDER = 4                             # Rx(end=...) bit: VIRTIO_F_IN_ORDER
 VA, PA, PA_SPLIT, NO_IOVA, VA_DMA = 0, 1, 2, 3, 4
 REG2, REG4 = 8, 16
 V4TCP, V4UDP, V6TCP, V6UDP, RAW, ARP = 1, 2, 3, 4, 0, 6
@@ -496,6 +501,43 @@ def rx_seeds():
     x.bytes(Rx.at((1 << 14) + 12 + 2048 + 12), b"\x81\x00")
     x.burst(1, (0,))
     s["vlan-short"] = x.packet(1, Rx.slot(2), 2, RAW).burst(1, (0,)).b
+    # IN_ORDER: frees out of order; copies behind a lent chain; a chain
+    # held until the ring runs low, and one held past zc-hold-us (op 12),
+    # handed back early, its buffer re-posted (copied: frozen page) and
+    # freed at last; a stop with the order queue part done.
+    x = Rx(size_log2=4, end=IN_ORDER, min_len=0)
+    for i in range(6):
+        x.packet(i, Rx.slot(i), 1500, seed=i)
+    s["inorder-shuffle"] = x.burst(6, (2, 0, 3, 1, 0, 2)).burst(0).burst(
+        0).burst(0).b
+    x = Rx(size_log2=4, end=IN_ORDER)
+    x.packet(0, Rx.slot(0), 1500)
+    for i in range(1, 4):
+        x.packet(i, Rx.slot(i), 64)
+    s["inorder-copies"] = x.burst(4, (1, 0, 0, 0)).burst(0).burst(0).b
+    x = Rx(size_log2=3, end=IN_ORDER)
+    x.packet(0, Rx.slot(0), 1500).burst(1, (3,))
+    for i in range(10):
+        x.packet(1 + i % 7, Rx.slot(1 + i % 7), 64).burst(1, (0,))
+    x.time_passes().packet(0, Rx.slot(0), 1500, seed=9).burst(1, (0,))
+    s["inorder-ring-low"] = x.burst(0).b
+    # (A burst starts the held chain's clock; op 12 then lets it run out.)
+    x = Rx(size_log2=4, end=IN_ORDER, min_len=0)
+    x.packet(0, Rx.slot(0), 2000).packet(1, Rx.slot(1), 100)
+    x.burst(2, (3, 0)).burst(0).time_passes().burst(0)
+    x.bytes(Rx.at((0 << 14) + 100), b"\xee" * 32)
+    x.packet(0, Rx.slot(0), 2000, seed=5).burst(1, (0,)).time_passes()
+    s["inorder-hold"] = x.packet(2, Rx.slot(0), 2000, seed=6).burst(
+        1, (0,)).b
+    x = Rx(size_log2=4, end=IN_ORDER | 1, min_len=0)
+    for i in range(5):
+        x.packet(i, Rx.slot(i), 1500 if i % 2 == 0 else 64, seed=i)
+    s["inorder-stop"] = x.burst(5, (3, 0, 0, 0, 3)).b
+    x = Rx(size_log2=4, end=IN_ORDER | 2, mem=PA, min_len=0)
+    x.packet(0, Rx.slot(0), 3000).burst(1, (3,)).burst(0).time_passes()
+    x.burst(0)
+    s["inorder-pa"] = x.remap(VA).packet(1, Rx.slot(1), 3000).burst(
+        1, (0,)).b
     return s
 
 
