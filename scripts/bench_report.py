@@ -145,26 +145,28 @@ def write_formats(out, header, pairs, warmup, secs):
         c["cyc"].append(float(r["cycles_per_packet"]))
     cfgs = [("vhost", "split", "0"), ("vhost", "split", "1"),
             ("vhost", "packed", "0"), ("vhost", "packed", "1"),
-            ("vhostzc", "split", "0"), ("vhostzc", "packed", "0")]
+            ("vhostzc", "split", "0"), ("vhostzc", "split", "1"),
+            ("vhostzc", "packed", "0"), ("vhostzc", "packed", "1")]
     name = {"vhost": "net_vhost", "vhostzc": "net_vhostzc"}
     lines = ["# Ring formats: split and packed, IN_ORDER on and off", "",
              "Produced by `scripts/bench.sh` (raw numbers: `formats.csv`).", ""]
     lines += [h for h in header if h.startswith("- Machine") or
               h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
     lines += [
-        f"- Each cell: {pairs} rounds of the six configurations alternating; "
+        f"- Each cell: {pairs} rounds of the configurations alternating; "
         f"{warmup} s warm-up, {secs} s measured; median (min-max) of the "
         "packets per second the backend received (what the guest managed "
         "to send). The virtio-user peer chooses the format (`packed_vq`) "
-        "and `in_order`; net_vhostzc does not offer IN_ORDER, so its rows "
-        "are without it.",
+        "and `in_order`; both drivers offer IN_ORDER (net_vhostzc since "
+        "0.2; a configuration not in the run shows n/a).",
         f"- Disturbed runs left out: {len(dropped)} of {total} (as in "
         "results.md; runs from before the check are all kept).", "",
         "| mode | size | " + " | ".join(
             f"{name[d]} {r}{' in_order' if i == '1' else ''} Mpps"
             for d, r, i in cfgs) + " | in_order gain (net_vhost split) |"
-        " packed/split (net_vhostzc) |",
-        "|---|---:|" + "---:|" * (len(cfgs) + 2)]
+        " in_order gain (net_vhostzc split) | net_vhostzc/net_vhost "
+        "(split, in_order) |",
+        "|---|---:|" + "---:|" * (len(cfgs) + 3)]
     for mode in ("rxonly", "io"):
         for s in sorted({k[1] for k in fc if k[0] == mode}):
             cells = [fc.get((mode, s) + c) for c in cfgs]
@@ -173,13 +175,127 @@ def write_formats(out, header, pairs, warmup, secs):
             m = [med(c["mpps"]) if c else med([]) for c in cells]
             lines.append(f"| {mode} | {s} | " + " | ".join(fmt(x) for x in m)
                          + f" | {ratio(m[1][0], m[0][0]):.2f}"
-                         f" | {ratio(m[5][0], m[4][0]):.2f} |")
+                         f" | {ratio(m[5][0], m[4][0]):.2f}"
+                         f" | {ratio(m[5][0], m[1][0]):.2f} |")
     lines.append("")
     open(os.path.join(out, "formats.md"), "w").write("\n".join(lines))
 
 
+def write_holding(out, header, pairs, warmup, secs):
+    """holding.md from holding.csv: a backend that holds N packets."""
+    path = os.path.join(out, "holding.csv")
+    rows = list(csv.DictReader(open(path)))
+    total = len(rows)
+    rows, dropped = drop_disturbed(rows, lambda r: (
+        r["size"], r["driver"], r["fifo"]))
+    c = {}
+    for r in rows:
+        c.setdefault((int(r["size"]), r["driver"], int(r["fifo"])),
+                     []).append(float(r["mpps"]))
+    fifos = sorted({k[2] for k in c})
+    lines = ["# Holding applications", "",
+             "Produced by `scripts/bench.sh` (raw numbers: `holding.csv`). "
+             "The backend is testpmd in noisy forwarding mode: every packet "
+             "waits in a FIFO of N packets before it is sent back and freed "
+             "(`--noisy-tx-sw-buffer-size`, flushed after 10 ms), as a NIC "
+             "TX ring holds mbufs; N = 0 frees at once. The guest "
+             "(virtio-user, txonly) sends; Mpps is what the backend "
+             "received, i.e. what the guest managed to send.", ""]
+    lines += [h for h in header if h.startswith("- Machine") or
+              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
+    lines += [f"- Each cell: {pairs} rounds, configurations alternating; "
+              f"{warmup} s warm-up, {secs} s measured; median (min-max). "
+              f"Disturbed runs left out: {len(dropped)} of {total}.", "",
+              "| size | FIFO | net_vhost Mpps | net_vhostzc Mpps | "
+              "net_vhostzc / net_vhost | net_vhostzc / its own FIFO 0 |",
+              "|---:|---:|---:|---:|---:|---:|"]
+    for s in sorted({k[0] for k in c}):
+        z0 = med(c.get((s, "vhostzc", 0), []))
+        for n in fifos:
+            v = med(c.get((s, "vhost", n), []))
+            z = med(c.get((s, "vhostzc", n), []))
+            lines.append(f"| {s} | {n} | {fmt(v)} | {fmt(z)} | "
+                         f"{ratio(z[0], v[0]):.2f} | {ratio(z[0], z0[0]):.2f} |")
+    lines.append("")
+    open(os.path.join(out, "holding.md"), "w").write("\n".join(lines))
+
+
+def write_ovs(out, header, pairs, warmup, secs):
+    """ovs.md from ovs.csv: Open vSwitch with two ports of each driver."""
+    rows = list(csv.DictReader(open(os.path.join(out, "ovs.csv"))))
+    c = {}
+    for r in rows:
+        k = (int(r["size"]), r["driver"])
+        e = c.setdefault(k, {"rx": [], "tx": [], "cyc": []})
+        e["rx"].append(num(r, "rx_mpps"))
+        e["tx"].append(num(r, "tx_mpps"))
+        e["cyc"].append(num(r, "pmd_cycles_per_packet"))
+    ovs = cmd("ovs-vswitchd", "--version").splitlines()
+    lines = ["# Open vSwitch", "",
+             "Produced by `scripts/bench.sh` (raw numbers: `ovs.csv`). "
+             "Debian's ovs-vswitchd-dpdk with two ports of the driver under "
+             "test and one flow p0 -> p1; a virtio-user sender (testpmd "
+             "txonly) on p0, a receiver (testpmd rxonly) on p1. OVS's PMD "
+             "thread has CPU 0 to itself (`pmd-cpu-mask=0x1`); its main "
+             "thread and both peers share CPU 1 (`dpdk-lcore-mask=0x2`), so "
+             "the two guests compete for one CPU. 9000 B with "
+             "`mtu_request=9000` on both ports. rx: packets per second OVS "
+             "received on p0 (what the sending guest managed); tx: sent on p1 "
+             "(what reached the receiving guest); PMD cycles: OVS's average "
+             "processing cycles per packet.", ""]
+    lines += [h for h in header if h.startswith("- Machine") or
+              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
+    lines += [f"- {ovs[0] if ovs else 'ovs-vswitchd: version unknown'}",
+              f"- Each cell: {pairs} rounds, drivers alternating; {warmup} s "
+              f"warm-up, {secs} s measured; median (min-max).", "",
+              "| size | net_vhost rx Mpps | net_vhostzc rx Mpps | rx ratio | "
+              "net_vhost tx Mpps | net_vhostzc tx Mpps | PMD cycles/pkt "
+              "net_vhost | PMD cycles/pkt net_vhostzc |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for s in sorted({k[0] for k in c}):
+        v, z = c.get((s, "vhost")), c.get((s, "vhostzc"))
+        if not v or not z:
+            continue
+        vr, zr = med(v["rx"]), med(z["rx"])
+        lines.append(f"| {s} | {fmt(vr)} | {fmt(zr)} | "
+                     f"{ratio(zr[0], vr[0]):.2f} | {fmt(med(v['tx']))} | "
+                     f"{fmt(med(z['tx']))} | {fmt(med(v['cyc']), 0)} | "
+                     f"{fmt(med(z['cyc']), 0)} |")
+    lines.append("")
+    open(os.path.join(out, "ovs.md"), "w").write("\n".join(lines))
+
+
+def machine_lines():
+    cpu = ""
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    ver = open(os.path.join(os.path.dirname(__file__), "..",
+                            "VERSION")).read().strip()
+    return [f"- Machine: {cpu}, {os.cpu_count()} CPUs, Linux "
+            f"{platform.release()}",
+            f"- DPDK: {cmd('pkg-config', '--modversion', 'libdpdk')} (Debian)",
+            f"- net_vhostzc: {ver}, default devargs"]
+
+
+SIDE = (("iova.csv", "IOVA as PA beside IOVA as VA", "iova.md", write_iova),
+        ("formats.csv", "Ring formats and IN_ORDER", "formats.md",
+         write_formats),
+        ("holding.csv", "Holding applications", "holding.md", write_holding),
+        ("ovs.csv", "Open vSwitch", "ovs.md", write_ovs))
+
+
 def main():
     out, secs, pairs, warmup = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    if not os.path.exists(os.path.join(out, "results.csv")):
+        # A partial run (BENCH_SKIP_MATRIX without a matrix kept): the
+        # side reports alone.
+        for f, _, md, write in SIDE:
+            if os.path.exists(os.path.join(out, f)):
+                write(out, machine_lines(), pairs, warmup, secs)
+                print(os.path.join(out, md))
+        return
     rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
     total = len(rows)
     rows, dropped = drop_disturbed(
@@ -282,15 +398,11 @@ def main():
         lines.append(f"| {name} | {want} | {val:.2f} | {met} |")
     lines.append("")
 
-    if os.path.exists(os.path.join(out, "iova.csv")):
-        lines += ["## IOVA as PA beside IOVA as VA", "",
-                  "Measured in a run of its own: [iova.md](iova.md).", ""]
-        write_iova(out, header, pairs, warmup, secs)
-
-    if os.path.exists(os.path.join(out, "formats.csv")):
-        lines += ["## Ring formats and IN_ORDER", "",
-                  "Measured in a run of its own: [formats.md](formats.md).", ""]
-        write_formats(out, header, pairs, warmup, secs)
+    for f, title, md, write in SIDE:
+        if os.path.exists(os.path.join(out, f)):
+            lines += [f"## {title}", "",
+                      f"Measured in a run of its own: [{md}]({md}).", ""]
+            write(out, header, pairs, warmup, secs)
 
     mem = os.path.join(out, "memory.csv")
     if os.path.exists(mem):
