@@ -15,8 +15,8 @@
 # disturbed beyond BENCH_MAX_WAIT % (default 2) and says how many. EAL chooses the IOVA mode (BENCH_IOVA=pa|va forces
 # one for the matrix). Then net_vhostzc with IOVA as PA beside IOVA as VA
 # (rxonly and io, same run, alternating with net_vhost), ring formats and
-# IN_ORDER, holding applications (testpmd noisy mode), Open vSwitch with
-# two ports of each driver, memory per port, and 64 ports in one process.
+# IN_ORDER, holding applications (testpmd noisy mode), memory per port,
+# and 64 ports in one process.
 #
 # usage: bench.sh [OUTDIR]      (default doc/bench)
 # env:   BENCH_MODES BENCH_SIZES BENCH_PAIRS BENCH_WARMUP BENCH_SECS
@@ -26,7 +26,6 @@
 #        BENCH_SKIP_FORMATS=1 BENCH_FORMAT_SIZES BENCH_FORMAT_MODES
 #        BENCH_FORMAT_CFGS (driver:ring:in_order ...)
 #        BENCH_SKIP_HOLD=1 BENCH_HOLD_SIZES BENCH_HOLD_CFGS (driver:fifo ...)
-#        BENCH_SKIP_OVS=1 BENCH_OVS_SIZES
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/test/lib.sh"
@@ -50,10 +49,7 @@ mkdir -p "$out"
 dir=$(mktemp -d /run/vhostzc-bench.XXXXXX)
 be= peer= be_task= pe_task=
 cleanup() {
-	exec 3>&- 4>&- 5>&- 2>/dev/null
-	for f in "$dir"/ovs/vswitchd.pid "$dir"/ovs/ovsdb.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
+	exec 3>&- 4>&- 2>/dev/null
 	vzc_kill "$peer" "$be"
 	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$dir"
 }
@@ -104,6 +100,7 @@ run_one() {
 	# A holding application: testpmd's noisy forwarding keeps every packet
 	# in a FIFO of N before it transmits it back (as a NIC TX ring would);
 	# the guest sends (txonly) and drops what comes back.
+	hold0) bmode=io; pmode=txonly; pstart=start ;;
 	hold*)
 		bmode=noisy; pmode=txonly; pstart=start
 		bextra="--noisy-tx-sw-buffer-size=${mode#hold} --noisy-tx-sw-buffer-flushtime=10"
@@ -262,100 +259,6 @@ if [ -z "${BENCH_SKIP_HOLD:-}" ]; then
 				drv=${cfg%:*} n=${cfg#*:}
 				set -- $(measure "$drv" "hold$n" "$size")
 				echo "$drv,$n,rxonly,$size,$p,$1,$2,$3,$5,$6,$7,$8" | tee -a "$hold_csv"
-			done
-		done
-	done
-fi
-
-# Open vSwitch (Debian's ovs-vswitchd-dpdk, the system DPDK) with two ports
-# of the driver under test, p0 -> p1 by one flow: a virtio-user sender
-# (txonly) on p0, a receiver (rxonly) on p1. OVS's PMD thread has CPU 0 to
-# itself; its main thread and both peers share CPU 1. Measured: packets
-# per second OVS received on p0 (what the sending guest managed), sent on
-# p1 (what reached the receiving guest), and the PMD's processing cycles
-# per packet (dpif-netdev/pmd-stats-show). 9000 B with mtu_request=9000.
-ovs_csv=$out/ovs.csv
-vswitchd=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
-ovs_one() {
-	local drv=$1 size=$2 od=$dir/ovs mtu= ms=2048 a b r0 r1 t0 t1
-	rm -rf "$od"; mkdir -p "$od"
-	local vs="ovs-vsctl --db=unix:$od/db.sock --timeout=30"
-	[ "$size" -gt 1518 ] && mtu="mtu_request=9000" ms=10240
-	(
-		export OVS_RUNDIR=$od OVS_LOGDIR=$od OVS_DBDIR=$od
-		ovsdb-tool create "$od/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-		ovsdb-server "$od/conf.db" --remote="punix:$od/db.sock" \
-			--pidfile="$od/ovsdb.pid" --detach --log-file="$od/ovsdb.log"
-		$vs --no-wait init
-		$vs --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-			other_config:dpdk-socket-mem=1024 other_config:dpdk-lcore-mask=0x2 \
-			other_config:pmd-cpu-mask=0x1 \
-			"other_config:dpdk-extra=\"--no-pci --file-prefix=vzcbovs\""
-		"$vswitchd" "unix:$od/db.sock" --pidfile="$od/vswitchd.pid" --detach \
-			--log-file="$od/vswitchd.log"
-		$vs add-br br0 -- set bridge br0 datapath_type=netdev
-		for i in 0 1; do
-			# shellcheck disable=SC2086
-			$vs add-port br0 p$i -- set Interface p$i type=dpdk \
-				"options:dpdk-devargs=net_${drv}$i,iface=$od/p$i.sock" $mtu
-		done
-		ovs-ofctl del-flows br0
-		ovs-ofctl add-flow br0 "in_port=p0,actions=output:p1"
-		ovs-ofctl add-flow br0 "in_port=p1,actions=drop"
-	) > "$od/setup.log" 2>&1 || { cat "$od/setup.log" >&2; return 1; }
-	rm -f "$dir/pr.cmd" "$dir/pe.cmd"; mkfifo "$dir/pr.cmd" "$dir/pe.cmd"
-	# shellcheck disable=SC2086
-	stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $hugemem --single-file-segments \
-		--file-prefix=vzcbpr --no-pci \
-		--vdev "net_virtio_user0,path=$od/p1.sock,queues=1" -- -i \
-		--forward-mode=rxonly --mbuf-size=$ms --max-pkt-len=9018 \
-		--total-num-mbufs=16384 < "$dir/pr.cmd" > "$od/pr.log" 2>&1 &
-	local prx=$!
-	exec 5> "$dir/pr.cmd"
-	vzc_wait_for "$od/pr.log" 30 "Checking link statuses" || return 1
-	echo start >&5
-	# shellcheck disable=SC2086
-	stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $hugemem --single-file-segments \
-		--file-prefix=vzcbpe --no-pci \
-		--vdev "net_virtio_user0,path=$od/p0.sock,queues=1" -- -i \
-		--forward-mode=txonly --mbuf-size=$ms --txpkts="$size" \
-		--total-num-mbufs=32768 < "$dir/pe.cmd" > "$od/pe.log" 2>&1 &
-	peer=$!
-	exec 4> "$dir/pe.cmd"
-	vzc_wait_for "$od/pe.log" 30 "Checking link statuses" || return 1
-	echo start >&4
-	sleep "$warmup"
-	stat() {
-		ovs-vsctl --db="unix:$od/db.sock" get Interface "$1" "statistics:$2" \
-			2>/dev/null | tr -d '"'
-	}
-	OVS_RUNDIR=$od ovs-appctl dpif-netdev/pmd-stats-clear >/dev/null 2>&1
-	r0=$(stat p0 rx_packets) t0=$(stat p1 tx_packets)
-	sleep "$secs"
-	r1=$(stat p0 rx_packets) t1=$(stat p1 tx_packets)
-	a=$(OVS_RUNDIR=$od ovs-appctl dpif-netdev/pmd-stats-show 2>/dev/null |
-		sed -n 's/.*avg processing cycles per packet: *\([0-9.]*\).*/\1/p' |
-		head -n 1)
-	echo quit >&4; echo quit >&5; exec 4>&- 5>&-
-	wait "$peer" "$prx" 2>/dev/null; peer=
-	for b in vswitchd ovsdb; do
-		[ -f "$od/$b.pid" ] && kill "$(cat "$od/$b.pid")" 2>/dev/null
-	done
-	sleep 1
-	awk -v r0="${r0:-0}" -v r1="${r1:-0}" -v t0="${t0:-0}" -v t1="${t1:-0}" \
-		-v s="$secs" -v c="${a:-nan}" 'BEGIN {
-		printf "%.4f %.4f %s\n", (r1 - r0) / s / 1e6, (t1 - t0) / s / 1e6, c }'
-}
-if [ -z "${BENCH_SKIP_OVS:-}" ] && [ -x "$vswitchd" ]; then
-	echo "driver,size,pair,rx_mpps,tx_mpps,pmd_cycles_per_packet" > "$ovs_csv"
-	# shellcheck disable=SC2086
-	for size in ${BENCH_OVS_SIZES:-64 1518 9000}; do
-		for p in $(seq 1 "$pairs"); do
-			for drv in vhost vhostzc; do
-				r=$(ovs_one "$drv" "$size") || r="nan nan nan"
-				# shellcheck disable=SC2086
-				set -- $r
-				echo "$drv,$size,$p,$1,$2,$3" | tee -a "$ovs_csv"
 			done
 		done
 	done

@@ -220,51 +220,6 @@ def write_holding(out, header, pairs, warmup, secs):
     open(os.path.join(out, "holding.md"), "w").write("\n".join(lines))
 
 
-def write_ovs(out, header, pairs, warmup, secs):
-    """ovs.md from ovs.csv: Open vSwitch with two ports of each driver."""
-    rows = list(csv.DictReader(open(os.path.join(out, "ovs.csv"))))
-    c = {}
-    for r in rows:
-        k = (int(r["size"]), r["driver"])
-        e = c.setdefault(k, {"rx": [], "tx": [], "cyc": []})
-        e["rx"].append(num(r, "rx_mpps"))
-        e["tx"].append(num(r, "tx_mpps"))
-        e["cyc"].append(num(r, "pmd_cycles_per_packet"))
-    ovs = cmd("ovs-vswitchd", "--version").splitlines()
-    lines = ["# Open vSwitch", "",
-             "Produced by `scripts/bench.sh` (raw numbers: `ovs.csv`). "
-             "Debian's ovs-vswitchd-dpdk with two ports of the driver under "
-             "test and one flow p0 -> p1; a virtio-user sender (testpmd "
-             "txonly) on p0, a receiver (testpmd rxonly) on p1. OVS's PMD "
-             "thread has CPU 0 to itself (`pmd-cpu-mask=0x1`); its main "
-             "thread and both peers share CPU 1 (`dpdk-lcore-mask=0x2`), so "
-             "the two guests compete for one CPU. 9000 B with "
-             "`mtu_request=9000` on both ports. rx: packets per second OVS "
-             "received on p0 (what the sending guest managed); tx: sent on p1 "
-             "(what reached the receiving guest); PMD cycles: OVS's average "
-             "processing cycles per packet.", ""]
-    lines += [h for h in header if h.startswith("- Machine") or
-              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
-    lines += [f"- {ovs[0] if ovs else 'ovs-vswitchd: version unknown'}",
-              f"- Each cell: {pairs} rounds, drivers alternating; {warmup} s "
-              f"warm-up, {secs} s measured; median (min-max).", "",
-              "| size | net_vhost rx Mpps | net_vhostzc rx Mpps | rx ratio | "
-              "net_vhost tx Mpps | net_vhostzc tx Mpps | PMD cycles/pkt "
-              "net_vhost | PMD cycles/pkt net_vhostzc |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for s in sorted({k[0] for k in c}):
-        v, z = c.get((s, "vhost")), c.get((s, "vhostzc"))
-        if not v or not z:
-            continue
-        vr, zr = med(v["rx"]), med(z["rx"])
-        lines.append(f"| {s} | {fmt(vr)} | {fmt(zr)} | "
-                     f"{ratio(zr[0], vr[0]):.2f} | {fmt(med(v['tx']))} | "
-                     f"{fmt(med(z['tx']))} | {fmt(med(v['cyc']), 0)} | "
-                     f"{fmt(med(z['cyc']), 0)} |")
-    lines.append("")
-    open(os.path.join(out, "ovs.md"), "w").write("\n".join(lines))
-
-
 def machine_lines():
     cpu = ""
     for line in open("/proc/cpuinfo"):
@@ -282,8 +237,7 @@ def machine_lines():
 SIDE = (("iova.csv", "IOVA as PA beside IOVA as VA", "iova.md", write_iova),
         ("formats.csv", "Ring formats and IN_ORDER", "formats.md",
          write_formats),
-        ("holding.csv", "Holding applications", "holding.md", write_holding),
-        ("ovs.csv", "Open vSwitch", "ovs.md", write_ovs))
+        ("holding.csv", "Holding applications", "holding.md", write_holding))
 
 
 def main():
