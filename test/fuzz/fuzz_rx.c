@@ -508,36 +508,20 @@ make_mem(uint8_t sel)
 	return mg;
 }
 
-/* Which of the input's mappings holds host address p, and its file offset. */
+/*
+ * Which of the input's mappings holds host address p in its read view (the
+ * walk's) or its lend view (what mbufs point into), and its file offset.
+ */
 static bool
-host_off(const struct vhostzc_memgen *mg, const uint8_t *p, uint32_t len,
-	 uint64_t *off)
+view_off(const struct vhostzc_memgen *mg, bool lend, const uint8_t *p,
+	 uint32_t len, uint64_t *off)
 {
 	uint32_t i;
 
 	for (i = 0; i < mg->nregions; i++) {
 		const struct vzc_mem_region *r = &mg->regions[i];
-
-		if ((uintptr_t)p >= (uintptr_t)r->hva &&
-		    (uintptr_t)p - (uintptr_t)r->hva < r->size &&
-		    len <= r->size - ((uintptr_t)p - (uintptr_t)r->hva)) {
-			*off = r->gpa - GMEM_GPA + (uint64_t)(p - r->hva);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* As host_off, for an address in the lend view (what mbufs point into). */
-static bool
-lend_off(const struct vhostzc_memgen *mg, const uint8_t *p, uint32_t len,
-	 uint64_t *off)
-{
-	uint32_t i;
-
-	for (i = 0; i < mg->nregions; i++) {
-		const struct vzc_mem_region *r = &mg->regions[i];
-		const uint8_t *start = mg->map[i].lbase + (r->hva - mg->map[i].base);
+		const uint8_t *start = lend ?
+			mg->map[i].lbase + (r->hva - mg->map[i].base) : r->hva;
 
 		if ((uintptr_t)p >= (uintptr_t)start &&
 		    (uintptr_t)p - (uintptr_t)start < r->size &&
@@ -790,7 +774,7 @@ check_mbuf(struct rte_mbuf *m0, bool lent)
 			rte_iova_t iova = rte_mbuf_data_iova(m), want;
 			uint64_t off;
 
-			FZ_CHECK(mg != NULL && lend_off(mg, p, m->data_len, &off),
+			FZ_CHECK(mg != NULL && view_off(mg, true, p, m->data_len, &off),
 				 "lent segment %u outside guest memory", n);
 			FZ_CHECK(mg->mode != VHOSTZC_IOVA_NONE,
 				 "lent from memory without an IOVA");
@@ -872,7 +856,8 @@ chain_bytes(uint16_t head)
 		for (k = 0; k < c.niov; k++) {
 			uint64_t off;
 
-			if (host_off(s.q->mem, c.iov[k].base, c.iov[k].len, &off) &&
+			if (view_off(s.q->mem, false, c.iov[k].base, c.iov[k].len,
+				     &off) &&
 			    off < u1 && off + c.iov[k].len > u0)
 				chain_reads_used = true;
 		}

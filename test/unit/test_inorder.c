@@ -132,12 +132,6 @@ burst(struct rte_mbuf **pkts, uint16_t n)
 	return vhostzc_rx_burst(q, pkts, n);
 }
 
-static uint64_t
-xs(uint64_t field)
-{
-	return field;
-}
-
 static void
 queue_open(bool in_order)
 {
@@ -262,7 +256,7 @@ test_hold_ring_low(void)
 		used_check("hold");
 	}
 	CHECK(q->stats.returned_early == 1, "hold: handed back early after "
-	      "%u chains (%" PRIu64 " early)", k, xs(q->stats.returned_early));
+	      "%u chains (%" PRIu64 " early)", k, q->stats.returned_early);
 	CHECK(returned[h] == 1 && nreturned == ntaken, "hold: %u of %u back, "
 	      "the held one once", nreturned, ntaken);
 	CHECK(q->stats.snapshot_failed == 0, "hold: frozen");

@@ -306,26 +306,23 @@ vzc_fake_guest_memgen(const struct vzc_fake_guest *g, const struct vzc_fake_mem 
 		if (m->lend_view) {
 			lend = vzc_fake_map_fenced(g->fd, (off_t)(i * rsize),
 						   rsize, pg);
+			if (lend == MAP_FAILED)
+				lend = NULL;
 			r.fd = dup(g->fd);
-			if (lend == MAP_FAILED || r.fd < 0) {
-				if (lend != MAP_FAILED)
-					munmap(lend, rsize + 2 * pg);
-				if (r.fd >= 0)
-					close(r.fd);
-				munmap(base, rsize + 2 * pg);
-				goto fail;
-			}
+			if (lend == NULL || r.fd < 0)
+				goto fail_region;
 		}
 		r.base = base;
 		r.lend = lend;
-		if (vhostzc_memgen_add_region(mg, &r) != 0) {
-			if (lend != NULL)
-				munmap(lend, rsize + 2 * pg);
-			if (r.fd >= 0)
-				close(r.fd);
-			munmap(base, rsize + 2 * pg);
-			goto fail;
-		}
+		if (vhostzc_memgen_add_region(mg, &r) == 0)
+			continue;
+fail_region:
+		if (lend != NULL)
+			munmap(lend, rsize + 2 * pg);
+		if (r.fd >= 0)
+			close(r.fd);
+		munmap(base, rsize + 2 * pg);
+		goto fail;
 	}
 	v2p = (struct vzc_fake_v2p){ g, mg, m->phys, m->phys_arg };
 	vhostzc_memgen_set_iova(mg, m->mode,

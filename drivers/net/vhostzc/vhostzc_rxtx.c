@@ -93,6 +93,16 @@ rxq_log_used(struct vhostzc_rxq *q, uint32_t from)
 	q->stats.logged += n;
 }
 
+/*
+ * Slots out (taken, not given back) past which the guest's ring counts as
+ * low: 7/8 of it.
+ */
+static inline uint32_t
+rxq_low_mark(const struct vhostzc_rxq *q)
+{
+	return (uint32_t)q->vr.size - (q->vr.size >> 3);
+}
+
 /* The queue's order queue when its ring is IN_ORDER and it lends, or NULL. */
 static inline struct vzc_order *
 rxq_order(struct vhostzc_rxq *q)
@@ -807,7 +817,7 @@ static void
 rxq_unblock(struct vhostzc_rxq *q, struct vzc_order *o, uint64_t now)
 {
 	struct vhostzc_lender *l = q->lender;
-	uint32_t low = (uint32_t)q->vr.size - (q->vr.size >> 3);
+	uint32_t low = rxq_low_mark(q);
 	uint16_t n;
 
 	if (o->first != q->blocked_pos) {
@@ -916,8 +926,7 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	 * the app or waiting for us. Copy this burst so its descriptors go
 	 * straight back and the guest's TX keeps moving.
 	 */
-	if (vzc_ring_in_flight(&q->vr) + avail >
-	    (uint32_t)q->vr.size - (q->vr.size >> 3))
+	if (vzc_ring_in_flight(&q->vr) + avail > rxq_low_mark(q))
 		burst_why = VHOSTZC_COPY_RING_LOW;
 	min_len = q->internal->zc.enabled ? q->internal->zc.min_len : UINT32_MAX;
 	zc_possible = q->zc && burst_why == VHOSTZC_COPY_NR &&

@@ -723,6 +723,13 @@ fz_insert(struct vhostzc_memgen *mg, uint32_t i, uint8_t *addr, uint8_t map)
 	return true;
 }
 
+static void
+fz_remove(struct vhostzc_memgen *mg, uint32_t i)
+{
+	memmove(&mg->fz[i], &mg->fz[i + 1], sizeof(*mg->fz) * (mg->nfz - i - 1));
+	mg->nfz--;
+}
+
 /*
  * Freeze one lend-view page with its bit set first: lock held, page not
  * frozen yet.
@@ -822,9 +829,7 @@ page_ref_live(struct vhostzc_freeze *f __rte_unused, uintptr_t page,
 			return lf->err = -ENOMEM;
 		lf->err = page_freeze_marked(mg, map, (uint8_t *)page);
 		if (lf->err != 0) {
-			memmove(&mg->fz[i], &mg->fz[i + 1],
-				sizeof(*mg->fz) * (mg->nfz - i - 1));
-			mg->nfz--;
+			fz_remove(mg, i);
 			return lf->err;
 		}
 		mg->frozen_bytes += m->page_size;
@@ -862,8 +867,7 @@ page_unref_live(struct vhostzc_freeze *f __rte_unused, uintptr_t page,
 	bit_set(wm, pg, false);
 	(void)vzc_atomic_sub_fetch(&mg->nfrozen, 1, VZC_RELAXED);
 	mg->frozen_bytes -= wm->page_size;
-	memmove(&mg->fz[i], &mg->fz[i + 1], sizeof(*mg->fz) * (mg->nfz - i - 1));
-	mg->nfz--;
+	fz_remove(mg, i);
 	return 0;
 }
 
