@@ -77,6 +77,10 @@ run_release() {
 	BUILD_DIR=$b-asan "$top/scripts/build.sh" -Dbuildtype=debug \
 		-Db_sanitize=address,undefined -Db_lundef=false || { status=1; return; }
 	echo "=== tests under ASan + UBSan (unit, integration)"
+	# Fast unwinding on a fatal signal: a slow unwind of a thread that
+	# faulted has hung before printing anything.
+	ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_fatal=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
 	meson test -C "$b-asan" --print-errorlogs --num-processes 1 \
 		--suite unit --suite integration "$@" || status=1
 	logs="$logs $b-asan/meson-logs/testlog.json"

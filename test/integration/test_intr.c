@@ -39,7 +39,7 @@
 #include "vzc_itest.h"
 #include "vzc_pattern.h"
 
-#define CYCLES		200
+#define CYCLES		200	/* even: the last cycle is a requested one */
 #define PKT_LEN		1518
 #define SLEEP_MS	3000	/* epoll timeout: reaching it is a lost wake-up */
 #define WAKE_BOUND_MS	1000	/* a wake-up later than this fails too */
@@ -221,9 +221,12 @@ main(int argc, char **argv)
 	      "ports up, rx interrupts configured");
 	rte_eal_remote_launch(peer_lcore, NULL, lcore);
 	test_rx_intr();
-	/* The peer answers one request per value: the monitor half's. */
-	sent_for = 0;
-	send_req = 0;
+	/*
+	 * The peer answers each new request value once; the last cycle left
+	 * send_req == sent_for, so it is idle until the monitor half asks.
+	 * (Resetting both here raced the peer: it could read the old request
+	 * and the new sent_for, and send one packet nobody asked for.)
+	 */
 	test_power_monitor();
 	stop = true;
 	rte_eal_mp_wait_lcore();
