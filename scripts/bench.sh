@@ -16,7 +16,8 @@
 # one for the matrix). Then net_vhostzc with IOVA as PA beside IOVA as VA
 # (rxonly and io, same run, alternating with net_vhost), ring formats and
 # IN_ORDER, holding applications (testpmd noisy mode), memory per port,
-# and 64 ports in one process.
+# profiles of the forwarding lcore (BENCH_PROFILE) and 64 ports in one
+# process.
 #
 # usage: bench.sh [OUTDIR]      (default doc/bench)
 # env:   BENCH_MODES BENCH_SIZES BENCH_PAIRS BENCH_WARMUP BENCH_SECS
@@ -26,6 +27,10 @@
 #        BENCH_SKIP_FORMATS=1 BENCH_FORMAT_SIZES BENCH_FORMAT_MODES
 #        BENCH_FORMAT_CFGS (driver:ring:in_order ...)
 #        BENCH_SKIP_HOLD=1 BENCH_HOLD_SIZES BENCH_HOLD_CFGS (driver:fifo ...)
+#        BENCH_SKIP_PROFILE=1 BENCH_PROFILE (driver:mode:size ...: perf
+#        profiles of the backend's forwarding lcore, profiles.txt)
+#        BENCH_SIDE_PAIRS (rounds of the IOVA, format and holding sections;
+#        default BENCH_PAIRS)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/test/lib.sh"
@@ -33,6 +38,7 @@ out=${1:-$top/doc/bench}
 modes=${BENCH_MODES:-rxonly io macswap}
 sizes=${BENCH_SIZES:-64 128 256 512 1024 1518 4096 9000}
 pairs=${BENCH_PAIRS:-5}
+side_pairs=${BENCH_SIDE_PAIRS:-$pairs}
 warmup=${BENCH_WARMUP:-2}
 secs=${BENCH_SECS:-3}
 zc_args=${BENCH_ZC_ARGS:-}
@@ -59,13 +65,14 @@ hugemem="--in-memory"
 free_huge=$(awk '/^HugePages_Free/ {print $2}' /proc/meminfo)
 [ "${free_huge:-0}" -ge 512 ] || hugemem="--no-huge -m 1024 --no-shconf"
 
-# The forwarding lcore thread of testpmd process PID ("lcore-worker-1" up
-# to 23.07, "dpdk-worker1" after), for its scheduler statistics.
+# The forwarding lcore thread of testpmd process PID ("lcore-worker-1" in
+# older releases, "rte-worker-1" in 22.11's stable updates, "dpdk-worker1"
+# from 23.11), for its scheduler statistics and profiles.
 fwd_task() {
 	local t
 	for t in /proc/"$1"/task/*; do
 		case "$(cat "$t/comm" 2>/dev/null)" in
-		lcore-worker-1 | dpdk-worker1) echo "$t"; return ;;
+		lcore-worker-1 | rte-worker-1 | dpdk-worker1) echo "$t"; return ;;
 		esac
 	done
 }
@@ -87,7 +94,7 @@ disturb_snap() {
 # its CPU); steal is the hypervisor's share of all CPUs.
 run_one() {
 	local drv=$1 mode=$2 size=$3 iova=${4:-} vdev bmode pmode pstart ms=2048
-	local bextra=
+	local bextra= prof=${PROF_OUT:-} perf_pid
 	if [ "$drv" = vhostzc ]; then
 		vdev="net_vhostzc0,iface=$dir/b.sock$zc_args"
 	else
@@ -137,10 +144,20 @@ run_one() {
 	echo "clear fwd stats all" >&3
 	echo "clear fwd stats all" >&4
 	d0=$(disturb_snap)
+	perf_pid=
+	if [ -n "$prof" ] && [ -n "$be_task" ]; then
+		# The backend's forwarding thread only, sampled on the clock
+		# (this machine has no hardware counters); in the background, so
+		# that the measured window stays $secs.
+		perf record -q -e cpu-clock -F 4999 -t "${be_task##*/}" \
+			-o "$prof" -- sleep "$secs" >/dev/null 2>&1 &
+		perf_pid=$!
+	fi
 	sleep "$secs"
 	d1=$(disturb_snap)
 	echo "show fwd stats all" >&3
 	echo "show fwd stats all" >&4
+	[ -z "$perf_pid" ] || wait "$perf_pid"
 	vzc_wait_for "$dir/be.log" 10 "Accumulated forward statistics" || true
 	vzc_wait_for "$dir/pe.log" 10 "Accumulated forward statistics" || true
 	sleep 0.3
@@ -203,15 +220,15 @@ done
 # IOVA lookup is the only difference on this rig (no device reads them).
 iova_csv=$out/iova.csv
 if [ -z "${BENCH_SKIP_IOVA:-}" ]; then
-	echo "driver,iova,mode,size,pair,mpps,gbps,cycles_per_packet" > "$iova_csv"
+	echo "driver,iova,mode,size,pair,mpps,gbps,cycles_per_packet,be_wait_pct,peer_wait_pct,steal_pct,peer_cycles_per_packet" > "$iova_csv"
 	# shellcheck disable=SC2086
 	for mode in rxonly io; do
 		for size in $iova_sizes; do
-			for p in $(seq 1 "$pairs"); do
+			for p in $(seq 1 "$side_pairs"); do
 				for cfg in vhost:pa vhostzc:pa vhostzc:va; do
 					drv=${cfg%:*}
 					set -- $(measure "$drv" "$mode" "$size" "${cfg#*:}")
-					echo "$drv,$4,$mode,$size,$p,$1,$2,$3" | tee -a "$iova_csv"
+					echo "$drv,$4,$mode,$size,$p,$1,$2,$3,$5,$6,$7,$8" | tee -a "$iova_csv"
 				done
 			done
 		done
@@ -228,7 +245,7 @@ if [ -z "${BENCH_SKIP_FORMATS:-}" ]; then
 	# shellcheck disable=SC2086
 	for mode in ${BENCH_FORMAT_MODES:-rxonly io}; do
 		for size in $format_sizes; do
-			for p in $(seq 1 "$pairs"); do
+			for p in $(seq 1 "$side_pairs"); do
 				for cfg in ${BENCH_FORMAT_CFGS:-vhost:split:0 vhost:split:1 \
 					vhost:packed:0 vhost:packed:1 vhostzc:split:0 \
 					vhostzc:split:1 vhostzc:packed:0 \
@@ -253,7 +270,7 @@ if [ -z "${BENCH_SKIP_HOLD:-}" ]; then
 	echo "driver,fifo,mode,size,pair,mpps,gbps,cycles_per_packet,be_wait_pct,peer_wait_pct,steal_pct,peer_cycles_per_packet" > "$hold_csv"
 	# shellcheck disable=SC2086
 	for size in ${BENCH_HOLD_SIZES:-64 1518}; do
-		for p in $(seq 1 "$pairs"); do
+		for p in $(seq 1 "$side_pairs"); do
 			for cfg in ${BENCH_HOLD_CFGS:-vhost:0 vhostzc:0 vhost:256 \
 				vhostzc:256 vhost:512 vhostzc:512}; do
 				drv=${cfg%:*} n=${cfg#*:}
@@ -261,6 +278,26 @@ if [ -z "${BENCH_SKIP_HOLD:-}" ]; then
 				echo "$drv,$n,rxonly,$size,$p,$1,$2,$3,$5,$6,$7,$8" | tee -a "$hold_csv"
 			done
 		done
+	done
+fi
+
+# Profiles of the backend's forwarding lcore (perf, cpu-clock), one run per
+# configuration DRIVER:MODE:SIZE: where the cycles of a packet go.
+prof_txt=$out/profiles.txt
+if [ -z "${BENCH_SKIP_PROFILE:-}" ]; then
+	command -v perf >/dev/null || apt-get install -y -q linux-perf >/dev/null
+	: > "$prof_txt"
+	for cfg in ${BENCH_PROFILE:-vhost:rxonly:64 vhostzc:rxonly:64 \
+		vhost:rxonly:1518 vhostzc:rxonly:1518 vhost:rxonly:9000 \
+		vhostzc:rxonly:9000}; do
+		IFS=: read -r drv mode size <<< "$cfg"
+		set -- $(PROF_OUT=$dir/perf.data measure "$drv" "$mode" "$size")
+		{
+			echo "=== $drv $mode $size B: $1 Mpps, $3 cycles/packet"
+			perf report -i "$dir/perf.data" --stdio --no-children \
+				--sort dso,symbol --percent-limit 1.5 2>/dev/null |
+				grep -v -e '^#' -e '^$' | sed 's/[ -]*$//'
+		} | tee -a "$prof_txt"
 	done
 fi
 
@@ -349,4 +386,4 @@ if [ -z "${BENCH_SKIP_64:-}" ]; then
 	echo "RTE_MAX_ETHPORTS of this DPDK build: ${max_ports:-unknown}" | tee -a "$many"
 fi
 
-python3 "$top/scripts/bench_report.py" "$out" "$secs" "$pairs" "$warmup"
+python3 "$top/scripts/bench_report.py" "$out" "$secs" "$pairs" "$warmup" "$side_pairs"

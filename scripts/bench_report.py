@@ -91,7 +91,11 @@ def ratio(a, b):
 def write_iova(out, header, pairs, warmup, secs):
     """iova.md from iova.csv: net_vhostzc with IOVA as PA beside VA."""
     ic = {}
-    for r in csv.DictReader(open(os.path.join(out, "iova.csv"))):
+    rows = list(csv.DictReader(open(os.path.join(out, "iova.csv"))))
+    total = len(rows)
+    rows, dropped = drop_disturbed(rows, lambda r: (
+        r["mode"], r["size"], r["driver"], r["iova"]))
+    for r in rows:
         c = ic.setdefault((r["mode"], int(r["size"]), r["driver"],
                            r["iova"]), {"mpps": [], "cyc": []})
         c["mpps"].append(float(r["mpps"]))
@@ -108,7 +112,9 @@ def write_iova(out, header, pairs, warmup, secs):
         "(backend on CPU 0, virtio-user peer on CPU 1).",
         "- With IOVA as PA net_vhostzc looks up each lent segment's "
         "physical address in a per-page table; with VA it uses the "
-        "address itself. Nothing else differs.", "",
+        "address itself. Nothing else differs.",
+        f"- Disturbed runs left out: {len(dropped)} of {total} (as in "
+        "results.md).", "",
         "| mode | size | net_vhost (PA) Mpps | net_vhostzc PA Mpps "
         "| net_vhostzc VA Mpps | PA/VA Mpps | net_vhostzc PA cyc/pkt "
         "| net_vhostzc VA cyc/pkt | PA/VA cyc/pkt |",
@@ -231,7 +237,9 @@ def machine_lines():
     return [f"- Machine: {cpu}, {os.cpu_count()} CPUs, Linux "
             f"{platform.release()}",
             f"- DPDK: {cmd('pkg-config', '--modversion', 'libdpdk')} (Debian)",
-            f"- net_vhostzc: {ver}, default devargs"]
+            f"- net_vhostzc: {ver} (commit "
+            f"{cmd('git', '-C', os.path.dirname(__file__), 'rev-parse', '--short', 'HEAD')}"
+            "), default devargs"]
 
 
 SIDE = (("iova.csv", "IOVA as PA beside IOVA as VA", "iova.md", write_iova),
@@ -242,12 +250,13 @@ SIDE = (("iova.csv", "IOVA as PA beside IOVA as VA", "iova.md", write_iova),
 
 def main():
     out, secs, pairs, warmup = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    side_pairs = sys.argv[5] if len(sys.argv) > 5 else pairs
     if not os.path.exists(os.path.join(out, "results.csv")):
         # A partial run (BENCH_SKIP_MATRIX without a matrix kept): the
         # side reports alone.
         for f, _, md, write in SIDE:
             if os.path.exists(os.path.join(out, f)):
-                write(out, machine_lines(), pairs, warmup, secs)
+                write(out, machine_lines(), side_pairs, warmup, secs)
                 print(os.path.join(out, md))
         return
     rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
@@ -269,20 +278,13 @@ def main():
     matrix_iova = sorted({r.get("iova") or "va (forced)" for r in rows})
 
     lines = []
-    cpu = ""
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
     header = [
         "# net_vhostzc vs net_vhost: benchmark results",
         "",
         "Produced by `scripts/bench.sh` (raw numbers: `results.csv`, "
-        "`memory.csv`, `64ports.txt`).",
+        "`memory.csv`, `64ports.txt`; profiles: `profiles.txt`).",
         "",
-        f"- Machine: {cpu}, {os.cpu_count()} CPUs, Linux {platform.release()}",
-        f"- DPDK: {cmd('pkg-config', '--modversion', 'libdpdk')} (Debian)",
-        f"- net_vhostzc: {open(os.path.join(os.path.dirname(__file__), '..', 'VERSION')).read().strip()}, default devargs",
+    ] + machine_lines() + [
         f"- Each cell: {pairs} pairs of runs, drivers alternating; "
         f"{warmup} s warm-up, {secs} s measured; median (min-max).",
         f"- IOVA mode of the backend: {', '.join(matrix_iova)}",
@@ -330,19 +332,31 @@ def main():
         c = cells.get((mode, size, drv))
         return med(c[what])[0] if c else float("nan")
 
-    targets = [
-        ("rxonly cyc/pkt ratio at 64 B", "<= 1.00",
-         ratio(get("rxonly", 64, "vhostzc", "cyc"), get("rxonly", 64, "vhost", "cyc")), 1.00, "le"),
-        ("rxonly cyc/pkt ratio at 1518 B", "<= 0.35",
-         ratio(get("rxonly", 1518, "vhostzc", "cyc"), get("rxonly", 1518, "vhost", "cyc")), 0.35, "le"),
-        ("rxonly cyc/pkt ratio at 9000 B", "<= 0.15",
-         ratio(get("rxonly", 9000, "vhostzc", "cyc"), get("rxonly", 9000, "vhost", "cyc")), 0.15, "le"),
+    def cyc_ratio(size):
+        return ratio(get("rxonly", size, "vhostzc", "cyc"),
+                     get("rxonly", size, "vhost", "cyc"))
+
+    # The performance issue's targets that the matrix measures; holding
+    # applications are in holding.md, Open vSwitch in ovs.md.
+    targets = []
+    for mode in modes:
+        rs = [(ratio(get(mode, s, "vhostzc", "mpps"),
+                     get(mode, s, "vhost", "mpps")), s) for s in sizes]
+        rs = [r for r in rs if r[0] == r[0]]
+        if rs:
+            worst = min(rs)
+            targets.append((f"{mode}: guest-visible Mpps ratio, lowest of "
+                            f"{sizes[0]}-{sizes[-1]} B (at {worst[1]} B)",
+                            ">= 1.00", worst[0], 1.00, "ge"))
+    targets += [
+        ("rxonly cyc/pkt ratio at 64 B", "<= 1.00", cyc_ratio(64), 1.00, "le"),
+        ("rxonly cyc/pkt ratio at 1518 B", "<= 0.35", cyc_ratio(1518), 0.35,
+         "le"),
+        ("rxonly cyc/pkt ratio at 9000 B", "<= 0.15", cyc_ratio(9000), 0.15,
+         "le"),
         ("net_vhostzc rxonly cyc/pkt 9000 B / 64 B", "<= 1.30",
-         ratio(get("rxonly", 9000, "vhostzc", "cyc"), get("rxonly", 64, "vhostzc", "cyc")), 1.30, "le"),
-        ("io Mpps ratio at 64 B", ">= 1.00",
-         ratio(get("io", 64, "vhostzc", "mpps"), get("io", 64, "vhost", "mpps")), 1.00, "ge"),
-        ("io Mpps ratio at 1518 B", ">= 1.40",
-         ratio(get("io", 1518, "vhostzc", "mpps"), get("io", 1518, "vhost", "mpps")), 1.40, "ge"),
+         ratio(get("rxonly", 9000, "vhostzc", "cyc"),
+               get("rxonly", 64, "vhostzc", "cyc")), 1.30, "le"),
     ]
     lines += ["## Targets", "", "| target | wanted | measured | met |",
               "|---|---|---:|---|"]
@@ -355,8 +369,9 @@ def main():
     for f, title, md, write in SIDE:
         if os.path.exists(os.path.join(out, f)):
             lines += [f"## {title}", "",
-                      f"Measured in a run of its own: [{md}]({md}).", ""]
-            write(out, header, pairs, warmup, secs)
+                      f"Measured by the same `bench.sh` run: [{md}]({md}).",
+                      ""]
+            write(out, machine_lines(), side_pairs, warmup, secs)
 
     mem = os.path.join(out, "memory.csv")
     if os.path.exists(mem):
@@ -375,10 +390,12 @@ def main():
                     lines.append(f"| net_{drv} | {q} | {(b[0] - a[0]) / 7:.0f} "
                                  f"| {(b[1] - a[1]) / 7:.0f} |")
         lines += ["", "Once a front-end attaches, net_vhostzc also allocates "
-                  "per receive queue a lending table of one 64-byte slot per "
-                  "ring entry plus a completion ring (about 20 KiB for a "
-                  "256-entry ring) and maps the guest memory a second time "
-                  "(virtual address space only: the pages are shared).", ""]
+                  "per receive queue a lending table (two 128-byte slots per "
+                  "ring entry, a head map, a free list and the IN_ORDER "
+                  "order queue) and two completion rings, about 80 KiB for a "
+                  "256-entry ring, and maps the guest memory twice more, a "
+                  "read view and a lend view (virtual address space only: "
+                  "the pages are shared).", ""]
     many = os.path.join(out, "64ports.txt")
     if os.path.exists(many):
         text = open(many).read().strip().splitlines()
@@ -395,6 +412,8 @@ def main():
 
     # Plots.
     plots = [
+        ("rxonly_mpps.png", "rxonly: Mpps the guest sent", "Mpps", "rxonly",
+         "mpps"),
         ("rxonly_cycles.png", "rxonly: backend CPU cycles per packet",
          "cycles/packet", "rxonly", "cyc"),
         ("io_mpps.png", "io loopback: Mpps", "Mpps", "io", "mpps"),
