@@ -15,9 +15,9 @@
 # disturbed beyond BENCH_MAX_WAIT % (default 2) and says how many. EAL chooses the IOVA mode (BENCH_IOVA=pa|va forces
 # one for the matrix). Then net_vhostzc with IOVA as PA beside IOVA as VA
 # (rxonly and io, same run, alternating with net_vhost), ring formats and
-# IN_ORDER, holding applications (testpmd noisy mode), memory per port,
-# profiles of the forwarding lcore (BENCH_PROFILE) and 64 ports in one
-# process.
+# IN_ORDER, holding applications (testpmd noisy mode), two ports inside
+# Open vSwitch, profiles of the forwarding lcore (BENCH_PROFILE), memory
+# per port and 64 ports in one process.
 #
 # usage: bench.sh [OUTDIR]      (default doc/bench)
 # env:   BENCH_MODES BENCH_SIZES BENCH_PAIRS BENCH_WARMUP BENCH_SECS
@@ -27,10 +27,11 @@
 #        BENCH_SKIP_FORMATS=1 BENCH_FORMAT_SIZES BENCH_FORMAT_MODES
 #        BENCH_FORMAT_CFGS (driver:ring:in_order ...)
 #        BENCH_SKIP_HOLD=1 BENCH_HOLD_SIZES BENCH_HOLD_CFGS (driver:fifo ...)
+#        BENCH_SKIP_OVS=1 BENCH_OVS_SIZES
 #        BENCH_SKIP_PROFILE=1 BENCH_PROFILE (driver:mode:size ...: perf
 #        profiles of the backend's forwarding lcore, profiles.txt)
-#        BENCH_SIDE_PAIRS (rounds of the IOVA, format and holding sections;
-#        default BENCH_PAIRS)
+#        BENCH_SIDE_PAIRS (rounds of the IOVA, format, holding and OVS
+#        sections; default BENCH_PAIRS)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/test/lib.sh"
@@ -55,7 +56,8 @@ mkdir -p "$out"
 dir=$(mktemp -d /run/vhostzc-bench.XXXXXX)
 be= peer= be_task= pe_task=
 cleanup() {
-	exec 3>&- 4>&- 2>/dev/null
+	exec 3>&- 4>&- 5>&- 2>/dev/null
+	declare -F ovs_down >/dev/null && ovs_down
 	vzc_kill "$peer" "$be"
 	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$dir"
 }
@@ -276,6 +278,129 @@ if [ -z "${BENCH_SKIP_HOLD:-}" ]; then
 				drv=${cfg%:*} n=${cfg#*:}
 				set -- $(measure "$drv" "hold$n" "$size")
 				echo "$drv,$n,rxonly,$size,$p,$1,$2,$3,$5,$6,$7,$8" | tee -a "$hold_csv"
+			done
+		done
+	done
+fi
+
+# Open vSwitch (Debian's ovs-vswitchd-dpdk, linked with the system DPDK)
+# with two ports of the driver under test and one flow p0 -> p1: a
+# virtio-user sender (testpmd txonly) on p0, a receiver (testpmd rxonly)
+# on p1. OVS's PMD thread has CPU 0 to itself; OVS's main thread and both
+# peers share CPU 1. Measured over the window: packets OVS received on p0
+# (what the sending guest managed to send) and sent on p1, read live with
+# ovs-ofctl (the database's copy is refreshed only every 5 s), packets the
+# receiving guest got (its testpmd), and the PMD thread's processing
+# cycles per packet (dpif-netdev/pmd-stats-show). Frames above 1514 B
+# need mtu_request (a 1518 B frame carries 1504 B of IP).
+ovs_csv=$out/ovs.csv
+vswitchd=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
+# Stop this run's OVS daemons (TERM, then KILL): detached, they would
+# otherwise outlive the run and keep what they inherited (the CPU lock).
+ovs_down() {
+	local f pid
+	for f in "$dir"/ovs/vswitchd.pid "$dir"/ovs/ovsdb.pid; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f" 2>/dev/null) || continue
+		kill "$pid" 2>/dev/null
+		for _ in $(seq 30); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$pid" 2>/dev/null
+		rm -f "$f"
+	done
+}
+# Live port counter of OVS: ovs_pkts PORT rx|tx
+ovs_pkts() {
+	OVS_RUNDIR=$dir/ovs ovs-ofctl dump-ports br0 "$1" 2>/dev/null |
+		sed -n "s/.*$2 pkts=\([0-9]*\).*/\1/p" | head -n 1
+}
+# ovs_one DRIVER SIZE -> "rx_mpps tx_mpps delivered_mpps pmd_cycles"
+ovs_one() {
+	local drv=$1 size=$2 od=$dir/ovs mtu= ms=2048 c r0 r1 t0 t1 d prx ctl
+	rm -rf "$od"; mkdir -p "$od"
+	local vs="ovs-vsctl --db=unix:$od/db.sock --timeout=30"
+	[ "$size" -gt 1514 ] && mtu="mtu_request=9000"
+	[ "$size" -gt 1900 ] && ms=10240
+	(
+		export OVS_RUNDIR=$od OVS_LOGDIR=$od OVS_DBDIR=$od
+		ovsdb-tool create "$od/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+		ovsdb-server "$od/conf.db" --remote="punix:$od/db.sock" \
+			--pidfile="$od/ovsdb.pid" --detach --log-file="$od/ovsdb.log"
+		$vs --no-wait init
+		$vs --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+			other_config:dpdk-socket-mem=1024 other_config:dpdk-lcore-mask=0x2 \
+			other_config:pmd-cpu-mask=0x1 \
+			"other_config:dpdk-extra=\"--no-pci --file-prefix=vzcbovs\""
+		"$vswitchd" "unix:$od/db.sock" --pidfile="$od/vswitchd.pid" --detach \
+			--log-file="$od/vswitchd.log"
+		$vs add-br br0 -- set bridge br0 datapath_type=netdev
+		for i in 0 1; do
+			# shellcheck disable=SC2086
+			$vs add-port br0 p$i -- set Interface p$i type=dpdk \
+				"options:dpdk-devargs=net_${drv}$i,iface=$od/p$i.sock" $mtu
+		done
+		ovs-ofctl del-flows br0
+		ovs-ofctl add-flow br0 "in_port=p0,actions=output:p1"
+		ovs-ofctl add-flow br0 "in_port=p1,actions=drop"
+	) > "$od/setup.log" 2>&1 || { cat "$od/setup.log" >&2; ovs_down; return 1; }
+	rm -f "$dir/pr.cmd" "$dir/pe.cmd"; mkfifo "$dir/pr.cmd" "$dir/pe.cmd"
+	# shellcheck disable=SC2086
+	stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $hugemem --single-file-segments \
+		--file-prefix=vzcbpr --no-pci \
+		--vdev "net_virtio_user0,path=$od/p1.sock,queues=1" -- -i \
+		--forward-mode=rxonly --mbuf-size=$ms --max-pkt-len=9018 \
+		--total-num-mbufs=16384 < "$dir/pr.cmd" > "$od/pr.log" 2>&1 &
+	prx=$!
+	exec 5> "$dir/pr.cmd"
+	vzc_wait_for "$od/pr.log" 30 "Checking link statuses" ||
+		{ vzc_kill "$prx"; ovs_down; return 1; }
+	echo start >&5
+	# shellcheck disable=SC2086
+	stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $hugemem --single-file-segments \
+		--file-prefix=vzcbpe --no-pci \
+		--vdev "net_virtio_user0,path=$od/p0.sock,queues=1" -- -i \
+		--forward-mode=txonly --mbuf-size=$ms --txpkts="$size" \
+		--total-num-mbufs=32768 < "$dir/pe.cmd" > "$od/pe.log" 2>&1 &
+	peer=$!
+	exec 4> "$dir/pe.cmd"
+	vzc_wait_for "$od/pe.log" 30 "Checking link statuses" ||
+		{ vzc_kill "$prx" "$peer"; peer=; ovs_down; return 1; }
+	sleep 0.5
+	echo start >&4
+	sleep "$warmup"
+	ctl="$od/ovs-vswitchd.$(cat "$od/vswitchd.pid").ctl"
+	ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-clear >/dev/null 2>&1
+	echo "clear fwd stats all" >&5
+	r0=$(ovs_pkts p0 rx) t0=$(ovs_pkts p1 tx)
+	sleep "$secs"
+	r1=$(ovs_pkts p0 rx) t1=$(ovs_pkts p1 tx)
+	echo "show fwd stats all" >&5
+	c=$(ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-show 2>/dev/null |
+		sed -n 's/.*avg processing cycles per packet: *\([0-9.]*\).*/\1/p' |
+		head -n 1)
+	vzc_wait_for "$od/pr.log" 10 "Accumulated forward statistics" || true
+	sleep 0.3
+	d=$(awk '/Accumulated forward statistics/ { a = 1 }
+		a && /RX-packets:/ { print $2; exit }' "$od/pr.log")
+	echo quit >&4; echo quit >&5; exec 4>&- 5>&-
+	wait "$peer" "$prx" 2>/dev/null; peer=
+	ovs_down
+	awk -v r0="${r0:-nan}" -v r1="${r1:-nan}" -v t0="${t0:-nan}" \
+		-v t1="${t1:-nan}" -v d="${d:-nan}" -v s="$secs" -v c="${c:-nan}" 'BEGIN {
+		printf "%.4f %.4f %.4f %s\n", (r1 - r0) / s / 1e6,
+		       (t1 - t0) / s / 1e6, d / s / 1e6, c }'
+}
+if [ -z "${BENCH_SKIP_OVS:-}" ] && [ -x "$vswitchd" ]; then
+	echo "driver,size,pair,rx_mpps,tx_mpps,delivered_mpps,pmd_cycles_per_packet" > "$ovs_csv"
+	# shellcheck disable=SC2086
+	for size in ${BENCH_OVS_SIZES:-64 1518 9000}; do
+		for p in $(seq 1 "$side_pairs"); do
+			for drv in vhost vhostzc; do
+				r=$(ovs_one "$drv" "$size") || r="nan nan nan nan"
+				set -- $r
+				echo "$drv,$size,$p,$1,$2,$3,$4" | tee -a "$ovs_csv"
 			done
 		done
 	done

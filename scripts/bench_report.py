@@ -226,6 +226,61 @@ def write_holding(out, header, pairs, warmup, secs):
     open(os.path.join(out, "holding.md"), "w").write("\n".join(lines))
 
 
+def write_ovs(out, header, pairs, warmup, secs):
+    """ovs.md from ovs.csv: two ports of each driver inside Open vSwitch."""
+    c = {}
+    for r in csv.DictReader(open(os.path.join(out, "ovs.csv"))):
+        k = (int(r["size"]), r["driver"])
+        for f in ("rx_mpps", "delivered_mpps", "pmd_cycles_per_packet"):
+            v = num(r, f)
+            if v == v:
+                c.setdefault(k + (f,), []).append(v)
+    want = {64: 1.0, 1518: 1.8, 9000: 4.0}
+    ovs = cmd("ovs-vswitchd", "--version").splitlines()
+    lines = ["# Open vSwitch: two ports of each driver", "",
+             "Produced by `scripts/bench.sh` (raw numbers: `ovs.csv`). "
+             "Debian's ovs-vswitchd-dpdk, one bridge (netdev datapath), two "
+             "ports of the driver under test (`type=dpdk`, "
+             "`dpdk-devargs=net_vhostzcN` or `net_vhostN`) and one flow "
+             "p0 -> p1. A virtio-user testpmd sends (txonly) into p0, a "
+             "second one receives (rxonly) from p1.", ""]
+    lines += [h for h in header if h.startswith("- Machine") or
+              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
+    lines += [
+        f"- Open vSwitch: {ovs[0] if ovs else 'unknown'}",
+        "- CPUs: OVS's PMD thread alone on CPU 0 (`pmd-cpu-mask=0x1`); "
+        "OVS's main thread and both virtio-user peers share CPU 1 "
+        "(`dpdk-lcore-mask=0x2`, peers `--lcores=0@1,1@1`).",
+        f"- Each cell: {pairs} rounds, drivers alternating; {warmup} s "
+        f"warm-up, {secs} s measured; median (min-max). Received: packets "
+        "OVS took from p0 per second (what the sending guest managed), "
+        "read live with `ovs-ofctl dump-ports`; delivered: packets the "
+        "receiving guest got; cycles: OVS PMD processing cycles per "
+        "packet (`dpif-netdev/pmd-stats-show`). 1518 and 9000 B frames "
+        "with `mtu_request=9000` on both ports.", "",
+        "| size | net_vhost received Mpps | net_vhostzc received Mpps "
+        "| ratio | wanted | met | net_vhost delivered Mpps "
+        "| net_vhostzc delivered Mpps | net_vhost PMD cyc/pkt "
+        "| net_vhostzc PMD cyc/pkt |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+    for s in sorted({k[0] for k in c}):
+        def m(d, f, s=s):
+            return med(c.get((s, d, f), []))
+        a, b = m("vhost", "rx_mpps"), m("vhostzc", "rx_mpps")
+        r = ratio(b[0], a[0])
+        w = want.get(s)
+        met = "n/a" if w is None or r != r else ("yes" if r >= w else "no")
+        lines.append(
+            f"| {s} | {fmt(a)} | {fmt(b)} | {r:.2f} | "
+            f"{'>= %g' % w if w else '-'} | {met} | "
+            f"{fmt(m('vhost', 'delivered_mpps'))} | "
+            f"{fmt(m('vhostzc', 'delivered_mpps'))} | "
+            f"{fmt(m('vhost', 'pmd_cycles_per_packet'), 0)} | "
+            f"{fmt(m('vhostzc', 'pmd_cycles_per_packet'), 0)} |")
+    lines.append("")
+    open(os.path.join(out, "ovs.md"), "w").write("\n".join(lines))
+
+
 def machine_lines():
     cpu = ""
     for line in open("/proc/cpuinfo"):
@@ -245,7 +300,8 @@ def machine_lines():
 SIDE = (("iova.csv", "IOVA as PA beside IOVA as VA", "iova.md", write_iova),
         ("formats.csv", "Ring formats and IN_ORDER", "formats.md",
          write_formats),
-        ("holding.csv", "Holding applications", "holding.md", write_holding))
+        ("holding.csv", "Holding applications", "holding.md", write_holding),
+        ("ovs.csv", "Open vSwitch", "ovs.md", write_ovs))
 
 
 def main():
