@@ -10,6 +10,7 @@
  */
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -640,15 +641,27 @@ test_freeze_budget(void)
  * anywhere else goes to the handler that was there before.
  */
 static sigjmp_buf bus_jmp;
+static volatile sig_atomic_t bus_armed;	/* bus_jmp valid on this thread */
+static pthread_t bus_thread;
 static volatile sig_atomic_t prev_bus_hits;
 static volatile uint64_t fault_owner;
 static volatile uint32_t fault_count;
 
+/*
+ * The handler before ours. It jumps back only into a probe that is armed
+ * on the thread that armed it: any other SIGBUS (another thread, or after
+ * this test) takes the default action instead of a stale jump.
+ */
 static void
-prev_bus_handler(int sig __rte_unused)
+prev_bus_handler(int sig)
 {
-	prev_bus_hits++;
-	siglongjmp(bus_jmp, 1);
+	if (bus_armed && pthread_equal(pthread_self(), bus_thread)) {
+		prev_bus_hits++;
+		bus_armed = 0;
+		siglongjmp(bus_jmp, 1);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void
@@ -692,8 +705,12 @@ test_guard(void)
 	if (h < 0)
 		return;
 	CHECK(ftruncate(fd, 0) == 0, "file shrunk under the mapping");
-	if (sigsetjmp(bus_jmp, 1) == 0)
+	bus_thread = pthread_self();
+	if (sigsetjmp(bus_jmp, 1) == 0) {
+		bus_armed = 1;
 		v = p[8192];
+	}
+	bus_armed = 0;
 	CHECK(v == 0 && prev_bus_hits == 0 &&
 	      vhostzc_guard_faults() == faults0 + 1,
 	      "read completed as zeros: %u, %d earlier-handler hits", v,
@@ -713,8 +730,11 @@ test_guard(void)
 	/* Not guarded: the earlier handler gets it. */
 	q = shrunk_mapping(&fd2);
 	CHECK(q != NULL && ftruncate(fd2, 0) == 0, "unguarded, shrunk");
-	if (q != NULL && sigsetjmp(bus_jmp, 1) == 0)
+	if (q != NULL && sigsetjmp(bus_jmp, 1) == 0) {
+		bus_armed = 1;
 		v = q[0];
+	}
+	bus_armed = 0;
 	CHECK(prev_bus_hits == 1 && vhostzc_guard_faults() == faults0 + 1,
 	      "chained to the earlier handler");
 	if (q != NULL)
@@ -1092,30 +1112,31 @@ main(int argc, char **argv)
 	memgens = vhostzc_memgen_count();
 	lenders = vhostzc_lender_count();
 
-	test_copy_and_zc();
-	test_chains();
-	test_linear();
-	test_cap();
-	test_ring_low();
-	test_malformed();
-	test_stop_with_lent();
-	test_stop_dma_mapped();
-	test_long_chains();
-	test_freeze_budget();
-	test_guard();
-	test_packed();
-	test_iova(VHOSTZC_IOVA_VA, false);
-	test_iova(VHOSTZC_IOVA_VA, true);
-	test_iova(VHOSTZC_IOVA_PA, false);
-	test_iova(VHOSTZC_IOVA_PA, true);
-	test_no_iova();
-	test_cross_thread(total);
+	VZC_RUN(test_copy_and_zc);
+	VZC_RUN(test_chains);
+	VZC_RUN(test_linear);
+	VZC_RUN(test_cap);
+	VZC_RUN(test_ring_low);
+	VZC_RUN(test_malformed);
+	VZC_RUN(test_stop_with_lent);
+	VZC_RUN(test_stop_dma_mapped);
+	VZC_RUN(test_long_chains);
+	VZC_RUN(test_freeze_budget);
+	VZC_RUN(test_guard);
+	VZC_RUN(test_packed);
+	VZC_RUN(test_iova, VHOSTZC_IOVA_VA, false);
+	VZC_RUN(test_iova, VHOSTZC_IOVA_VA, true);
+	VZC_RUN(test_iova, VHOSTZC_IOVA_PA, false);
+	VZC_RUN(test_iova, VHOSTZC_IOVA_PA, true);
+	VZC_RUN(test_no_iova);
+	VZC_RUN(test_cross_thread, total);
 
 	CHECK(vhostzc_lender_count() == lenders, "no lender leaked");
 	CHECK(vhostzc_memgen_count() == memgens, "no mapping leaked");
 	rte_mempool_free(mp);
 	munmap(gmem, GMEM_SIZE);
 	close(gmem_fd);
+	fprintf(stderr, "== rte_eal_cleanup\n");
 	rte_eal_cleanup();
 	return vzc_test_summary("test_datapath");
 }

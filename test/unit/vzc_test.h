@@ -26,6 +26,15 @@ static unsigned int vzc_test_fail;
 	} \
 } while (0)
 
+/*
+ * Announce a test case on stderr (unbuffered): when a program dies, its
+ * log says in which case, whatever stdout still held.
+ */
+#define VZC_RUN(fn, ...) do { \
+	fprintf(stderr, "== %s\n", #fn); \
+	fn(__VA_ARGS__); \
+} while (0)
+
 static inline int
 vzc_test_summary(const char *name)
 {

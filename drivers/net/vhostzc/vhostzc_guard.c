@@ -161,7 +161,12 @@ vhostzc_guard_init(vhostzc_guard_fault_cb cb)
 		ret = -errno;
 		goto out;
 	}
-	wake_intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_SHARED);
+	/*
+	 * Private (libc) memory: EAL's interrupt thread keeps a copy of the
+	 * handle and reads it on every wake-up, also after rte_eal_cleanup()
+	 * has unmapped DPDK's heap (22.11 does not stop that thread).
+	 */
+	wake_intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
 	if (wake_intr == NULL || rte_intr_fd_set(wake_intr, wake_fd) != 0 ||
 	    rte_intr_type_set(wake_intr, RTE_INTR_HANDLE_EXT) != 0 ||
 	    rte_intr_callback_register(wake_intr, guard_wake, NULL) != 0) {
