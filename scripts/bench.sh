@@ -322,7 +322,8 @@ ovs_one() {
 	rm -rf "$od"; mkdir -p "$od"
 	local vs="ovs-vsctl --db=unix:$od/db.sock --timeout=30"
 	[ "$size" -gt 1514 ] && mtu="mtu_request=9000"
-	[ "$size" -gt 1900 ] && ms=10240
+	local nsend=32768
+	[ "$size" -gt 1900 ] && ms=10240 nsend=16384
 	(
 		export OVS_RUNDIR=$od OVS_LOGDIR=$od OVS_DBDIR=$od
 		ovsdb-tool create "$od/conf.db" /usr/share/openvswitch/vswitch.ovsschema
@@ -330,11 +331,13 @@ ovs_one() {
 			--pidfile="$od/ovsdb.pid" --detach --log-file="$od/ovsdb.log"
 		$vs --no-wait init
 		$vs --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-			other_config:dpdk-socket-mem=1024 other_config:dpdk-lcore-mask=0x2 \
+			other_config:dpdk-socket-mem=512 \
+			other_config:dpdk-socket-limit=512 \
+			other_config:dpdk-lcore-mask=0x2 \
 			other_config:pmd-cpu-mask=0x1 \
 			"other_config:dpdk-extra=\"--no-pci --file-prefix=vzcbovs\""
 		"$vswitchd" "unix:$od/db.sock" --pidfile="$od/vswitchd.pid" --detach \
-			--log-file="$od/vswitchd.log"
+			--unixctl="$od/vswitchd.ctl" --log-file="$od/vswitchd.log"
 		$vs add-br br0 -- set bridge br0 datapath_type=netdev
 		for i in 0 1; do
 			# shellcheck disable=SC2086
@@ -350,7 +353,8 @@ ovs_one() {
 	stdbuf -oL dpdk-testpmd --lcores='0@1,1@1' $hugemem --single-file-segments \
 		--file-prefix=vzcbpr --no-pci \
 		--vdev "net_virtio_user0,path=$od/p1.sock,queues=1" -- -i \
-		--forward-mode=rxonly --mbuf-size=$ms --max-pkt-len=9018 \
+		--forward-mode=rxonly --mbuf-size=$ms \
+		--max-pkt-len=$((size > 1518 ? 9018 : 1518)) \
 		--total-num-mbufs=16384 < "$dir/pr.cmd" > "$od/pr.log" 2>&1 &
 	prx=$!
 	exec 5> "$dir/pr.cmd"
@@ -362,7 +366,7 @@ ovs_one() {
 		--file-prefix=vzcbpe --no-pci \
 		--vdev "net_virtio_user0,path=$od/p0.sock,queues=1" -- -i \
 		--forward-mode=txonly --mbuf-size=$ms --txpkts="$size" \
-		--total-num-mbufs=32768 < "$dir/pe.cmd" > "$od/pe.log" 2>&1 &
+		--total-num-mbufs=$nsend < "$dir/pe.cmd" > "$od/pe.log" 2>&1 &
 	peer=$!
 	exec 4> "$dir/pe.cmd"
 	vzc_wait_for "$od/pe.log" 30 "Checking link statuses" ||
@@ -370,16 +374,16 @@ ovs_one() {
 	sleep 0.5
 	echo start >&4
 	sleep "$warmup"
-	ctl="$od/ovs-vswitchd.$(cat "$od/vswitchd.pid").ctl"
+	ctl=$od/vswitchd.ctl
 	ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-clear >/dev/null 2>&1
 	echo "clear fwd stats all" >&5
 	r0=$(ovs_pkts p0 rx) t0=$(ovs_pkts p1 tx)
 	sleep "$secs"
 	r1=$(ovs_pkts p0 rx) t1=$(ovs_pkts p1 tx)
 	echo "show fwd stats all" >&5
-	c=$(ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-show 2>/dev/null |
-		sed -n 's/.*avg processing cycles per packet: *\([0-9.]*\).*/\1/p' |
-		head -n 1)
+	ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-show > "$od/pmd.txt" 2>&1
+	c=$(sed -n 's/.*processing cycles per packet: *\([0-9.]*\).*/\1/p' \
+		"$od/pmd.txt" | head -n 1)
 	vzc_wait_for "$od/pr.log" 10 "Accumulated forward statistics" || true
 	sleep 0.3
 	d=$(awk '/Accumulated forward statistics/ { a = 1 }
