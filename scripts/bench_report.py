@@ -54,6 +54,16 @@ def num(r, k):
         return float("nan")
 
 
+def rounds(path, fallback):
+    """How many rounds (the largest pair number) a CSV holds: a section
+    kept from an earlier run says its own, not this run's."""
+    try:
+        n = max(int(r["pair"]) for r in csv.DictReader(open(path)))
+    except (OSError, KeyError, ValueError):
+        return fallback
+    return str(n)
+
+
 def drop_disturbed(rows, key):
     """Rows kept, rows left out. Out: a forwarding thread waited for its
     CPU or the hypervisor stole more than MAX_WAIT % of the window, or the
@@ -312,7 +322,8 @@ def main():
         # side reports alone.
         for f, _, md, write in SIDE:
             if os.path.exists(os.path.join(out, f)):
-                write(out, machine_lines(), side_pairs, warmup, secs)
+                write(out, machine_lines(),
+                      rounds(os.path.join(out, f), side_pairs), warmup, secs)
                 print(os.path.join(out, md))
         return
     rows = list(csv.DictReader(open(os.path.join(out, "results.csv"))))
@@ -341,7 +352,8 @@ def main():
         "`memory.csv`, `64ports.txt`; profiles: `profiles.txt`).",
         "",
     ] + machine_lines() + [
-        f"- Each cell: {pairs} pairs of runs, drivers alternating; "
+        f"- Each cell: {rounds(os.path.join(out, 'results.csv'), pairs)} "
+        "pairs of runs, drivers alternating; "
         f"{warmup} s warm-up, {secs} s measured; median (min-max).",
         f"- IOVA mode of the backend: {', '.join(matrix_iova)}",
         f"- Disturbed runs left out: {len(dropped)} of {total} (a "
@@ -427,7 +439,8 @@ def main():
             lines += [f"## {title}", "",
                       f"Measured by the same `bench.sh` run: [{md}]({md}).",
                       ""]
-            write(out, machine_lines(), side_pairs, warmup, secs)
+            write(out, machine_lines(),
+                  rounds(os.path.join(out, f), side_pairs), warmup, secs)
 
     mem = os.path.join(out, "memory.csv")
     if os.path.exists(mem):
