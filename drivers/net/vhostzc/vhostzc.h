@@ -37,7 +37,7 @@ extern int vhostzc_logtype;
 /* Payload bytes copied into a host-owned head mbuf of a zero-copy packet. */
 #define VHOSTZC_ZC_HEAD_LEN	128
 /* Defaults; see doc/guides/nics/vhostzc.rst for how they were chosen. */
-#define VHOSTZC_DEFAULT_ZC_MIN_LEN	512
+#define VHOSTZC_DEFAULT_ZC_MIN_LEN	1024
 /* Bytes one stop may copy to freeze lent pages (zc-freeze-budget, KiB). */
 #define VHOSTZC_DEFAULT_FREEZE_KB	(256 * 1024)
 /*
