@@ -28,8 +28,8 @@
 #        BENCH_FORMAT_CFGS (driver:ring:in_order ...)
 #        BENCH_SKIP_HOLD=1 BENCH_HOLD_SIZES BENCH_HOLD_CFGS (driver:fifo ...)
 #        BENCH_SKIP_OVS=1 BENCH_OVS_SIZES
-#        BENCH_SKIP_PROFILE=1 BENCH_PROFILE (driver:mode:size ...: perf
-#        profiles of the backend's forwarding lcore, profiles.txt)
+#        BENCH_SKIP_PROFILE=1 BENCH_PROFILE (driver:mode:size[:packed] ...:
+#        perf profiles of the backend's forwarding lcore, profiles.txt)
 #        BENCH_SIDE_PAIRS (rounds of the IOVA, format, holding and OVS
 #        sections; default BENCH_PAIRS)
 set -u
@@ -419,10 +419,13 @@ if [ -z "${BENCH_SKIP_PROFILE:-}" ]; then
 	for cfg in ${BENCH_PROFILE:-vhost:rxonly:64 vhostzc:rxonly:64 \
 		vhost:rxonly:1518 vhostzc:rxonly:1518 vhost:rxonly:9000 \
 		vhostzc:rxonly:9000}; do
-		IFS=: read -r drv mode size <<< "$cfg"
+		IFS=: read -r drv mode size ring <<< "$cfg"
+		peer_args=
+		[ "${ring:-split}" = packed ] && peer_args=",packed_vq=1"
 		set -- $(PROF_OUT=$dir/perf.data measure "$drv" "$mode" "$size")
+		peer_args=
 		{
-			echo "=== $drv $mode $size B: $1 Mpps, $3 cycles/packet"
+			echo "=== $drv $mode $size B ${ring:-split}: $1 Mpps, $3 cycles/packet"
 			perf report -i "$dir/perf.data" --stdio --no-children \
 				--sort dso,symbol --percent-limit 1.5 2>/dev/null |
 				grep -v -e '^#' -e '^$' | sed 's/[ -]*$//'

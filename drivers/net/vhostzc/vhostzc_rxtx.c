@@ -654,7 +654,25 @@ rx_offload(struct vhostzc_rxq *q, struct rte_mbuf *m,
 	}
 }
 
-/* Prefetch the next n descriptors and the buffers they start with. */
+/* Prefetch the buffer at guest address addr: its header and what follows. */
+static inline void
+prefetch_buf(const struct vhostzc_rxq *q, uint64_t addr)
+{
+	uint64_t contig;
+	uint8_t *p = vzc_gpa_to_hva(&q->memv, addr, 1, &contig);
+
+	/* The header often ends a line that the payload follows. */
+	if (p != NULL) {
+		rte_prefetch0(p);
+		rte_prefetch0(p + q->hdr_len);
+	}
+}
+
+/*
+ * Prefetch the next n descriptors and the buffers they start with. What
+ * the guest wrote there is only a hint here (not yet checked available,
+ * masked or bounded by the translation); the walk reads it again.
+ */
 static inline void
 rxq_prefetch(struct vhostzc_rxq *q, uint16_t n)
 {
@@ -664,24 +682,17 @@ rxq_prefetch(struct vhostzc_rxq *q, uint16_t n)
 		for (i = 0; i < n; i++)
 			rte_prefetch0(&q->vr.pdesc[(q->vr.last_avail + i) %
 						   q->vr.size]);
+		for (i = 0; i < n; i++)
+			prefetch_buf(q, q->vr.pdesc[(q->vr.last_avail + i) %
+						    q->vr.size].addr);
 		return;
 	}
-	/* Heads come from the guest: masked, only ever used as hints. */
 	for (i = 0; i < n; i++)
 		rte_prefetch0(&q->vr.desc[q->vr.avail->ring[
 			(uint16_t)(q->vr.last_avail + i) & mask] & mask]);
-	for (i = 0; i < n; i++) {
-		const struct vzc_desc *d = &q->vr.desc[q->vr.avail->ring[
-			(uint16_t)(q->vr.last_avail + i) & mask] & mask];
-		uint64_t contig;
-		uint8_t *p = vzc_gpa_to_hva(&q->memv, d->addr, 1, &contig);
-
-		/* The header often ends a line that the payload follows. */
-		if (p != NULL) {
-			rte_prefetch0(p);
-			rte_prefetch0(p + q->hdr_len);
-		}
-	}
+	for (i = 0; i < n; i++)
+		prefetch_buf(q, q->vr.desc[q->vr.avail->ring[
+			(uint16_t)(q->vr.last_avail + i) & mask] & mask].addr);
 }
 
 /* The virtio-net header, read in place when the first piece holds it. */
