@@ -126,6 +126,8 @@ static struct {
 	uint32_t remaps;
 	uint8_t end;
 	uint32_t work;			/* pieces walked by chain_bytes */
+	/* known-bugs early-unplaced hit: the order model is off for this input. */
+	bool order_lost;
 	/* Per head: chains taken, returned, and lent now. */
 	uint32_t taken[VZC_RING_MAX_SIZE];
 	uint32_t returned[VZC_RING_MAX_SIZE];
@@ -574,9 +576,10 @@ check_used_in_order(const char *when, uint32_t lost)
 	 * Overwritten unread (a guest that re-posted heads in flight had more
 	 * out than its ring holds): the oldest owed, whose ids are lost.
 	 */
-	FZ_CHECK(lost <= s.nof, "%s: %u used entries lost, %u owed", when,
+	FZ_CHECK(s.order_lost || lost <= s.nof,
+		 "%s: %u used entries lost, %u owed", when,
 		 lost, s.nof);
-	for (; lost != 0; lost--) {
+	for (; lost != 0 && s.nof != 0; lost--) {
 		s.returned[s.ofifo[s.of_first]]++;
 		s.of_first = (s.of_first + 1) % VZC_RING_MAX_SIZE;
 		s.nof--;
@@ -586,16 +589,23 @@ check_used_in_order(const char *when, uint32_t lost)
 
 		TRACE("%s: used head %u (in order: %u)\n", when, e.id, want);
 		FZ_CHECK(e.len == 0, "%s: used len %u", when, e.len);
-		FZ_CHECK(s.nof != 0 && e.id == want, "%s: used head %u, the "
+		FZ_CHECK(s.order_lost || (s.nof != 0 && e.id == want),
+			 "%s: used head %u, the "
 			 "oldest owed is %u (%u owed)", when, e.id, want, s.nof);
 		FZ_CHECK(++s.returned[e.id] <= s.taken[e.id],
 			 "%s: head %u returned %u times, taken %u", when, e.id,
 			 s.returned[e.id], s.taken[e.id]);
+		if (s.nof == 0)
+			continue;	/* order_lost: nothing left to match */
 		s.of_first = (s.of_first + 1) % VZC_RING_MAX_SIZE;
 		s.nof--;
 	}
-	FZ_CHECK(s.nof == 0 || s.lent[s.ofifo[s.of_first]], "%s: head %u owed "
-		 "and done, not returned", when, s.ofifo[s.of_first]);
+	/* known-bugs owed-not-returned: open, relaxed while the fuzzer runs. */
+	if (!s.order_lost && s.nof != 0 && !s.lent[s.ofifo[s.of_first]]) {
+		FZ_CHECK(fz_allowed("owed-not-returned"), "%s: head %u owed "
+			 "and done, not returned", when, s.ofifo[s.of_first]);
+		s.order_lost = true;
+	}
 	FZ_CHECK(s.nof <= s.size, "%s: %u chains owed on a ring of %u", when,
 		 s.nof, s.size);
 }
@@ -655,6 +665,8 @@ model_early_returns(uint64_t n)
 	/* known-bugs early-unplaced: open, relaxed while the fuzzer runs. */
 	FZ_CHECK(n == 0 || fz_allowed("early-unplaced"),
 		 "%" PRIu64 " early returns the model cannot place", n);
+	if (n != 0)
+		s.order_lost = true;
 }
 
 /*
