@@ -112,8 +112,7 @@ def write_iova(out, header, pairs, warmup, secs):
         c["cyc"].append(float(r["cycles_per_packet"]))
     lines = ["# net_vhostzc: IOVA as PA beside IOVA as VA", "",
              "Produced by `scripts/bench.sh` (raw numbers: `iova.csv`).", ""]
-    lines += [h for h in header if h.startswith("- Machine") or
-              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
+    lines += header  # machine_lines(): machine, DPDK, driver
     lines += [
         f"- Each cell: {pairs} rounds of the three configurations "
         f"alternating (net_vhost, net_vhostzc with `--iova-mode=pa`, "
@@ -166,8 +165,7 @@ def write_formats(out, header, pairs, warmup, secs):
     name = {"vhost": "net_vhost", "vhostzc": "net_vhostzc"}
     lines = ["# Ring formats: split and packed, IN_ORDER on and off", "",
              "Produced by `scripts/bench.sh` (raw numbers: `formats.csv`).", ""]
-    lines += [h for h in header if h.startswith("- Machine") or
-              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
+    lines += header  # machine_lines(): machine, DPDK, driver
     lines += [
         f"- Each cell: {pairs} rounds of the configurations alternating; "
         f"{warmup} s warm-up, {secs} s measured; median (min-max) of the "
@@ -217,8 +215,7 @@ def write_holding(out, header, pairs, warmup, secs):
              "TX ring holds mbufs; N = 0 frees at once. The guest "
              "(virtio-user, txonly) sends; Mpps is what the backend "
              "received, i.e. what the guest managed to send.", ""]
-    lines += [h for h in header if h.startswith("- Machine") or
-              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
+    lines += header  # machine_lines(): machine, DPDK, driver
     lines += [f"- Each cell: {pairs} rounds, configurations alternating; "
               f"{warmup} s warm-up, {secs} s measured; median (min-max). "
               f"Disturbed runs left out: {len(dropped)} of {total}.", "",
@@ -254,8 +251,7 @@ def write_ovs(out, header, pairs, warmup, secs):
              "`dpdk-devargs=net_vhostzcN` or `net_vhostN`) and one flow "
              "p0 -> p1. A virtio-user testpmd sends (txonly) into p0, a "
              "second one receives (rxonly) from p1.", ""]
-    lines += [h for h in header if h.startswith("- Machine") or
-              h.startswith("- DPDK") or h.startswith("- net_vhostzc")]
+    lines += header  # machine_lines(): machine, DPDK, driver
     lines += [
         f"- Open vSwitch: {ovs[0] if ovs else 'unknown'}",
         "- CPUs: OVS's PMD thread alone on CPU 0 (`pmd-cpu-mask=0x1`); "
