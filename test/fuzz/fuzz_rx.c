@@ -126,8 +126,6 @@ static struct {
 	uint32_t remaps;
 	uint8_t end;
 	uint32_t work;			/* pieces walked by chain_bytes */
-	/* known-bugs early-unplaced hit: the order model is off for this input. */
-	bool order_lost;
 	/* Per head: chains taken, returned, and lent now. */
 	uint32_t taken[VZC_RING_MAX_SIZE];
 	uint32_t returned[VZC_RING_MAX_SIZE];
@@ -140,6 +138,13 @@ static struct {
 	 */
 	bool in_order;
 	uint16_t ofifo[VZC_RING_MAX_SIZE];
+	/*
+	 * Per place: lent now. Not per head: a guest may re-post a head
+	 * whose place is done but not yet written back, and that head then
+	 * has two places, the older done, the newer lent (lent_at: where).
+	 */
+	bool olent[VZC_RING_MAX_SIZE];
+	uint32_t lent_at[VZC_RING_MAX_SIZE];
 	uint32_t of_first, nof;
 	uint32_t nearly, early_freed;
 	int32_t expect[VZC_RING_MAX_SIZE];	/* returns due, this check */
@@ -550,6 +555,16 @@ sel_of(const struct vhostzc_memgen *mg)
 
 /* ---- checks ---- */
 
+/* Lent head h is lent no more (its mbufs came back, or returned early). */
+static void
+model_unlend(uint16_t h)
+{
+	s.lent[h] = false;
+	s.nlent--;
+	if (s.in_order)
+		s.olent[s.lent_at[h]] = false;
+}
+
 static void
 expect_return(uint16_t h)
 {
@@ -576,10 +591,9 @@ check_used_in_order(const char *when, uint32_t lost)
 	 * Overwritten unread (a guest that re-posted heads in flight had more
 	 * out than its ring holds): the oldest owed, whose ids are lost.
 	 */
-	FZ_CHECK(s.order_lost || lost <= s.nof,
-		 "%s: %u used entries lost, %u owed", when,
+	FZ_CHECK(lost <= s.nof, "%s: %u used entries lost, %u owed", when,
 		 lost, s.nof);
-	for (; lost != 0 && s.nof != 0; lost--) {
+	for (; lost != 0; lost--) {
 		s.returned[s.ofifo[s.of_first]]++;
 		s.of_first = (s.of_first + 1) % VZC_RING_MAX_SIZE;
 		s.nof--;
@@ -589,23 +603,16 @@ check_used_in_order(const char *when, uint32_t lost)
 
 		TRACE("%s: used head %u (in order: %u)\n", when, e.id, want);
 		FZ_CHECK(e.len == 0, "%s: used len %u", when, e.len);
-		FZ_CHECK(s.order_lost || (s.nof != 0 && e.id == want),
-			 "%s: used head %u, the "
+		FZ_CHECK(s.nof != 0 && e.id == want, "%s: used head %u, the "
 			 "oldest owed is %u (%u owed)", when, e.id, want, s.nof);
 		FZ_CHECK(++s.returned[e.id] <= s.taken[e.id],
 			 "%s: head %u returned %u times, taken %u", when, e.id,
 			 s.returned[e.id], s.taken[e.id]);
-		if (s.nof == 0)
-			continue;	/* order_lost: nothing left to match */
 		s.of_first = (s.of_first + 1) % VZC_RING_MAX_SIZE;
 		s.nof--;
 	}
-	/* known-bugs owed-not-returned: open, relaxed while the fuzzer runs. */
-	if (!s.order_lost && s.nof != 0 && !s.lent[s.ofifo[s.of_first]]) {
-		FZ_CHECK(fz_allowed("owed-not-returned"), "%s: head %u owed "
-			 "and done, not returned", when, s.ofifo[s.of_first]);
-		s.order_lost = true;
-	}
+	FZ_CHECK(s.nof == 0 || s.olent[s.of_first], "%s: head %u owed "
+		 "and done, not returned", when, s.ofifo[s.of_first]);
 	FZ_CHECK(s.nof <= s.size, "%s: %u chains owed on a ring of %u", when,
 		 s.nof, s.size);
 }
@@ -641,10 +648,11 @@ model_early_returns(uint64_t n)
 		uint16_t h = s.ofifo[at];
 		uint32_t k;
 
-		if (!s.lent[h])
+		if (!s.olent[at])
 			continue;
-		s.lent[h] = false;
-		s.nlent--;
+		FZ_CHECK(s.lent[h] && s.lent_at[h] == at, "head %u lent at place "
+			 "%u, not %u", h, s.lent_at[h], at);
+		model_unlend(h);
 		s.nearly++;
 		n--;
 		for (k = 0; k < s.nheld; k++) {
@@ -662,11 +670,7 @@ model_early_returns(uint64_t n)
 		}
 		TRACE("early return of head %u\n", h);
 	}
-	/* known-bugs early-unplaced: open, relaxed while the fuzzer runs. */
-	FZ_CHECK(n == 0 || fz_allowed("early-unplaced"),
-		 "%" PRIu64 " early returns the model cannot place", n);
-	if (n != 0)
-		s.order_lost = true;
+	FZ_CHECK(n == 0, "%" PRIu64 " early returns the model cannot place", n);
 }
 
 /*
@@ -725,8 +729,7 @@ expect_pending(void)
 		uint16_t h = s.pending[i];
 
 		FZ_CHECK(s.lent[h], "pending head %u not lent", h);
-		s.lent[h] = false;
-		s.nlent--;
+		model_unlend(h);
 		expect_return(h);
 	}
 	s.npending = 0;
@@ -980,6 +983,38 @@ age_held(void)
 	}
 }
 
+/*
+ * Trace: the model's chains owed and the driver's order queue, oldest
+ * first (head, L lent / d done, slot state), to compare the two.
+ */
+static void
+trace_order(void)
+{
+	const struct vzc_order *o;
+	uint32_t i;
+
+	if (!trace || !s.in_order || s.q->lender == NULL)
+		return;
+	o = &s.q->lender->order;
+	fprintf(stderr, "fuzz_rx:   model owed:");
+	for (i = 0; i < s.nof; i++) {
+		uint32_t at = (s.of_first + i) % VZC_RING_MAX_SIZE;
+
+		fprintf(stderr, " %u%s", s.ofifo[at], s.olent[at] ? "L" : "");
+	}
+	fprintf(stderr, "\nfuzz_rx:   driver order:");
+	for (i = 0; i < o->count; i++) {
+		const struct vzc_order_ent *e = &o->ent[(o->first + i) % o->size];
+		const struct vhostzc_slot *sl = vhostzc_lent_slot(s.q->lender,
+								  e->id);
+
+		fprintf(stderr, " %u%s%s", e->id, e->done ? "d" : "",
+			sl == NULL ? "" : sl->state == VHOSTZC_SLOT_LENT ?
+			"L" : "R");
+	}
+	fprintf(stderr, "\n");
+}
+
 /* One burst of up to nb packets, then the checks. */
 static void
 op_burst(struct fz *f)
@@ -1018,6 +1053,7 @@ op_burst(struct fz *f)
 	for (k = 0; k < t; k++) {
 		uint16_t h = takes[k];
 		const struct vhostzc_slot *sl;
+		uint32_t at = 0;
 		int64_t total;
 		uint8_t vnet[12];
 		struct rte_mbuf *m;
@@ -1034,7 +1070,9 @@ op_burst(struct fz *f)
 		if (s.in_order) {
 			/* Returns not read yet still count here: room enough. */
 			FZ_CHECK(s.nof < VZC_RING_MAX_SIZE, "model full");
-			s.ofifo[(s.of_first + s.nof++) % VZC_RING_MAX_SIZE] = h;
+			at = (s.of_first + s.nof++) % VZC_RING_MAX_SIZE;
+			s.ofifo[at] = h;
+			s.olent[at] = false;
 		}
 		total = chain_bytes(h);
 		TRACE("take %u: head %u, %lld B\n", k, h, (long long)total);
@@ -1054,6 +1092,10 @@ op_burst(struct fz *f)
 				 sl->head);
 			s.lent[h] = true;
 			s.nlent++;
+			if (s.in_order) {
+				s.lent_at[h] = at;
+				s.olent[at] = true;
+			}
 		} else {
 			expect_return(h);
 		}
@@ -1064,6 +1106,7 @@ op_burst(struct fz *f)
 	}
 	FZ_CHECK(pi == n, "%u packets delivered, %u chains deliverable", n, pi);
 	check_used("burst");
+	trace_order();
 	FZ_CHECK(s.q->lent == s.nlent && s.q->lent <= s.q->max_lent,
 		 "lent %u, model %u, cap %u", s.q->lent, s.nlent, s.q->max_lent);
 	FZ_CHECK(s.q->lender == NULL ||
@@ -1275,8 +1318,7 @@ finish(uint8_t end)
 		expect_pending();
 		for (i = 0; i < s.size && s.nlent != 0; i++) {
 			if (s.lent[i]) {
-				s.lent[i] = false;
-				s.nlent--;
+				model_unlend((uint16_t)i);
 				expect_return((uint16_t)i);
 			}
 		}
