@@ -942,11 +942,8 @@ vhostzc_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	min_len = q->internal->zc.enabled ? q->internal->zc.min_len : UINT32_MAX;
 	zc_possible = q->zc && burst_why == VHOSTZC_COPY_NR &&
 		q->lent < q->max_lent;
-	/* The first lcore to lend owns the lender's single-producer ring. */
-	if (zc_possible && unlikely(vzc_atomic_load(&q->lender->owner_lcore,
-					VZC_RELAXED) == LCORE_ID_ANY))
-		vzc_atomic_store(&q->lender->owner_lcore, rte_lcore_id(),
-				 VZC_RELAXED);
+	if (zc_possible)
+		vhostzc_lender_claim(q->lender);
 
 	/*
 	 * Overlap the cache misses of the burst: descriptors first, then the

@@ -1103,7 +1103,7 @@ vhostzc_lender_create(uint16_t size, int socket)
 	l->size = size;
 	l->nslot = nslot;
 	l->cur_gen = VHOSTZC_GEN_NONE;
-	vzc_atomic_store(&l->owner_lcore, LCORE_ID_ANY, VZC_RELAXED);
+	vzc_atomic_store(&l->owner_thread, 0, VZC_RELAXED);
 	/*
 	 * Capacity count - 1 >= nslot: every slot is in one of the rings at
 	 * most once, so the enqueue in the free callback never fails.
@@ -1439,18 +1439,17 @@ vhostzc_zc_free_cb(void *addr __rte_unused, void *opaque)
 {
 	const struct vhostzc_slot *s = opaque;
 	struct vhostzc_lender *l = s->lender;
-	unsigned int lcore = rte_lcore_id();
 
 	/*
 	 * Both enqueues have release semantics, pairing with the owner's
 	 * dequeue (acquire): the app's reads of the guest buffer through
 	 * this mbuf happen before the guest is told the buffer is free.
 	 * Neither can fail (see lender_create); lender and idx never change.
-	 * The owner lcore was set once by the thread that now compares it,
+	 * The owner thread was set once by the thread that now compares it,
 	 * or by another (then it is not equal): relaxed is enough.
 	 */
-	if (lcore != LCORE_ID_ANY &&
-	    lcore == vzc_atomic_load(&l->owner_lcore, VZC_RELAXED))
+	if (vzc_atomic_load(&l->owner_thread, VZC_RELAXED) ==
+	    (uintptr_t)pthread_self())
 		rte_ring_sp_enqueue(l->done_local, (void *)(uintptr_t)s->idx);
 	else
 		rte_ring_mp_enqueue(l->done, (void *)(uintptr_t)s->idx);

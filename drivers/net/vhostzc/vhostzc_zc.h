@@ -14,6 +14,7 @@
  * IOVA is either right for whatever device reads it or never handed out.
  */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -202,13 +203,15 @@ struct vhostzc_lender {
 	uint32_t *head_slot;
 	struct rte_ring *done;
 	/*
-	 * Frees on the first lcore that polled the queue (run-to-completion
-	 * apps free where they receive) go to this single-producer ring
-	 * instead: no compare-and-swap. The owner lcore never changes, so
+	 * Frees on the first thread that lent from the queue (run-to-
+	 * completion apps free where they receive) go to this single-producer
+	 * ring instead: no compare-and-swap. The owner is a thread, known by
+	 * pthread_self() (one load, where rte_lcore_id() from a shared
+	 * library is a __tls_get_addr call per free); it never changes, so
 	 * it is the only producer; consumers are serialised as for `done`.
 	 */
 	struct rte_ring *done_local;
-	VZC_ATOMIC(unsigned int) owner_lcore;	/* LCORE_ID_ANY until set */
+	VZC_ATOMIC(uintptr_t) owner_thread;	/* 0 until set */
 	struct vhostzc_lend_gen gens[VHOSTZC_LEND_GENS];
 	TAILQ_ENTRY(vhostzc_lender) orphan_next;
 	/* IN_ORDER: chains given back in take order (vhostzc_ring.h). */
@@ -358,6 +361,20 @@ vhostzc_lend(struct vhostzc_lender *l, uint16_t head, uint16_t nslots,
 	s->state = VHOSTZC_SLOT_LENT;
 	l->gens[p->gen].lent++;
 	l->outstanding++;
+}
+
+/*
+ * The first thread to lend from l owns its single-producer completion
+ * ring (done_local). Relaxed: the owner stores it once and the free
+ * callback only compares it with its own thread (another thread's value,
+ * or 0, is never equal).
+ */
+static inline void
+vhostzc_lender_claim(struct vhostzc_lender *l)
+{
+	if (unlikely(vzc_atomic_load(&l->owner_thread, VZC_RELAXED) == 0))
+		vzc_atomic_store(&l->owner_thread, (uintptr_t)pthread_self(),
+				 VZC_RELAXED);
 }
 
 /* The slot chain head is lent under, or NULL. */
