@@ -597,6 +597,21 @@ run(struct fx *x, uint32_t max, uint8_t untake)
 		} else {
 			FZ_CHECK(x->vr.last_avail == last, "take moved the ring");
 			ws = walk_on(x, c.head, err, &c, NULL, NULL);
+			/* The inline take of one slot agrees with the full walk. */
+			{
+				enum vzc_walk_err e2 = vzc_ring_take_packed(
+					&x->vr, &x->view, &again);
+				struct walk_sum full = walk_on(x, again.head, e2,
+							       &again, NULL, NULL);
+
+				FZ_CHECK(ws.err == full.err &&
+					 (ws.err != VZC_WALK_OK ||
+					  (ws.digest == full.digest &&
+					   c.head == again.head &&
+					   c.nslots == again.nslots)),
+					 "packed take and full walk at %u differ",
+					 last);
+			}
 			TRACE("take at %u/%d: %d, id %u, %u slots\n", last, aw,
 			      err, c.head, c.nslots);
 			if (err == VZC_WALK_EMPTY) {

@@ -182,6 +182,13 @@ test_region_split(void)
 	CHECK(c.iov[0].base == f.mem0 + MEM0_SIZE - 100 && c.iov[0].len == 100,
 	      "piece 0");
 	CHECK(c.iov[1].base == f.mem1 && c.iov[1].len == 400, "piece 1");
+	/* Each piece names its region: lending looks up nothing again. */
+	CHECK(c.iov[0].region == 0 && c.iov[1].region == 1, "regions %u %u",
+	      c.iov[0].region, c.iov[1].region);
+	/* The one-piece fast walk names it too. */
+	set_desc(&f, 1, MEM1_GPA + 0x100, 64, 0, 0);
+	CHECK(vzc_ring_walk_fast(&f.vr, &f.view, 1, &c) == VZC_WALK_OK &&
+	      c.niov == 1 && c.iov[0].region == 1, "fast walk region");
 	/* Running off the end of the last region. */
 	set_desc(&f, 1, MEM1_GPA + MEM1_SIZE - 10, 20, 0, 0);
 	CHECK(vzc_ring_walk(&f.vr, &f.view, 1, &c) == VZC_WALK_BAD_ADDR, "end");

@@ -91,15 +91,17 @@ walk_take(struct vzc_chain *c, const struct vzc_mem_view *mem)
 
 	while (w->left != 0) {
 		uint64_t contig;
+		uint32_t region;
 		uint8_t *hva;
 
 		if (c->niov == VZC_MAX_IOV)
 			return VZC_WALK_MORE;
-		hva = vzc_gpa_to_hva(mem, w->gpa, w->left, &contig);
+		hva = vzc_gpa_to_hva(mem, w->gpa, w->left, &contig, &region);
 		if (hva == NULL)
 			return VZC_WALK_BAD_ADDR;
 		c->iov[c->niov].base = hva;
 		c->iov[c->niov].len = (uint32_t)contig;
+		c->iov[c->niov].region = region;
 		c->niov++;
 		w->gpa += contig;
 		w->left -= (uint32_t)contig;
@@ -118,6 +120,7 @@ walk_enter_indirect(struct vzc_walk_pos *w, const struct vzc_mem_view *mem,
 {
 	const uint8_t *table;
 	uint64_t contig;
+	uint32_t region;
 
 	/* Only as the chain's one descriptor, and not nested. */
 	if (w->indirect || w->steps != 1 || (flags & VZC_DESC_F_NEXT) != 0)
@@ -126,7 +129,7 @@ walk_enter_indirect(struct vzc_walk_pos *w, const struct vzc_mem_view *mem,
 	if (len == 0 || len % sizeof(struct vzc_desc) != 0 ||
 	    len / sizeof(struct vzc_desc) > VZC_RING_MAX_SIZE)
 		return VZC_WALK_BAD_LEN;
-	table = vzc_gpa_to_hva(mem, addr, len, &contig);
+	table = vzc_gpa_to_hva(mem, addr, len, &contig, &region);
 	if (table == NULL || contig != len)
 		return VZC_WALK_BAD_ADDR;
 	w->table = table;

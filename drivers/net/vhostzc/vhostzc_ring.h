@@ -123,10 +123,15 @@ struct vzc_vring {
 	uint32_t used_slots;	/* slots used so far, both formats (publish) */
 };
 
-/* A host-contiguous piece of a guest buffer. */
+/*
+ * A host-contiguous piece of a guest buffer, and the region of the view
+ * it lies in (its index in the view's regions[]: lending finds the
+ * region's mapping there without searching again).
+ */
 struct vzc_iov {
 	uint8_t *base;
 	uint32_t len;
+	uint32_t region;
 };
 
 /* Where a walk stands: the table it reads and the descriptor in hand. */
@@ -182,11 +187,12 @@ bool vzc_ring_size_valid_packed(uint32_t size);
 /*
  * Translate [gpa, gpa + len) to a host address. Returns the host address of
  * gpa and stores in *contig how many bytes from there lie in the same region
- * (at most len), or NULL when gpa is not in guest memory.
+ * (at most len) and in *region which region that is, or NULL when gpa is
+ * not in guest memory.
  */
 static inline uint8_t *
 vzc_gpa_to_hva(const struct vzc_mem_view *mem, uint64_t gpa, uint64_t len,
-	       uint64_t *contig)
+	       uint64_t *contig, uint32_t *region)
 {
 	uint32_t i;
 
@@ -201,6 +207,7 @@ vzc_gpa_to_hva(const struct vzc_mem_view *mem, uint64_t gpa, uint64_t len,
 		if (off >= r->size)
 			continue;
 		*contig = r->size - off < len ? r->size - off : len;
+		*region = i;
 		return r->hva + off;
 	}
 	return NULL;
@@ -330,12 +337,13 @@ vzc_ring_walk_fast(const struct vzc_vring *vr, const struct vzc_mem_view *mem,
 	uint64_t addr = __atomic_load_n(&d->addr, __ATOMIC_RELAXED);
 	uint32_t len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
 	uint64_t contig;
+	uint32_t region;
 	uint8_t *hva;
 
 	if ((flags & (VZC_DESC_F_NEXT | VZC_DESC_F_INDIRECT |
 		      VZC_DESC_F_WRITE)) == 0 &&
 	    len != 0 && len <= VZC_MAX_PKT_LEN) {
-		hva = vzc_gpa_to_hva(mem, addr, len, &contig);
+		hva = vzc_gpa_to_hva(mem, addr, len, &contig, &region);
 		if (hva != NULL && contig == len) {
 			c->head = head;
 			c->niov = 1;
@@ -343,6 +351,7 @@ vzc_ring_walk_fast(const struct vzc_vring *vr, const struct vzc_mem_view *mem,
 			c->off = 0;
 			c->iov[0].base = hva;
 			c->iov[0].len = len;
+			c->iov[0].region = region;
 			return VZC_WALK_OK;
 		}
 	}
@@ -412,12 +421,54 @@ enum vzc_walk_err vzc_ring_take_packed(const struct vzc_vring *vr,
 				       const struct vzc_mem_view *mem,
 				       struct vzc_chain *c);
 
+/*
+ * Packed: the common chain, one direct slot (no NEXT, INDIRECT or WRITE)
+ * inside one memory region, taken inline; anything else (or nothing
+ * available) goes to the full walk, which checks it again from the
+ * start. Same checks, same result as vzc_ring_take_packed.
+ */
+static inline enum vzc_walk_err
+vzc_ring_take_packed_fast(const struct vzc_vring *vr,
+			  const struct vzc_mem_view *mem, struct vzc_chain *c)
+{
+	const struct vzc_pdesc *d = &vr->pdesc[vr->last_avail];
+	/* Acquire: pairs with the driver's release of the slot's flags. */
+	uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+	uint64_t addr, contig;
+	uint32_t len, region;
+	uint8_t *hva;
+
+	if (vzc_pdesc_avail(flags, vr->avail_wrap) &&
+	    (flags & (VZC_DESC_F_NEXT | VZC_DESC_F_INDIRECT |
+		      VZC_DESC_F_WRITE)) == 0) {
+		/* One read of each field: the guest may change them. */
+		addr = __atomic_load_n(&d->addr, __ATOMIC_RELAXED);
+		len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
+		if (len != 0 && len <= VZC_MAX_PKT_LEN) {
+			hva = vzc_gpa_to_hva(mem, addr, len, &contig, &region);
+			if (hva != NULL && contig == len) {
+				c->head = __atomic_load_n(&d->id,
+							  __ATOMIC_RELAXED);
+				c->nslots = 1;
+				c->niov = 1;
+				c->total = len;
+				c->off = 0;
+				c->iov[0].base = hva;
+				c->iov[0].len = len;
+				c->iov[0].region = region;
+				return VZC_WALK_OK;
+			}
+		}
+	}
+	return vzc_ring_take_packed(vr, mem, c);
+}
+
 static inline enum vzc_walk_err
 vzc_ring_take(struct vzc_vring *vr, const struct vzc_mem_view *mem,
 	      struct vzc_chain *c)
 {
 	if (vr->packed)
-		return vzc_ring_take_packed(vr, mem, c);
+		return vzc_ring_take_packed_fast(vr, mem, c);
 	c->head = vzc_ring_take_head(vr);
 	c->nslots = 1;
 	if (c->head >= vr->size) {

@@ -659,7 +659,8 @@ static inline void
 prefetch_buf(const struct vhostzc_rxq *q, uint64_t addr)
 {
 	uint64_t contig;
-	uint8_t *p = vzc_gpa_to_hva(&q->memv, addr, 1, &contig);
+	uint32_t region;
+	uint8_t *p = vzc_gpa_to_hva(&q->memv, addr, 1, &contig, &region);
 
 	/* The header often ends a line that the payload follows. */
 	if (p != NULL) {

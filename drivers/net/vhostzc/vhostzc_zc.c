@@ -89,7 +89,6 @@ vhostzc_memgen_alloc(void)
 	if (mg == NULL)
 		return NULL;
 	mg->view.regions = mg->regions;
-	mg->one_view = true;
 	rte_spinlock_init(&mg->frozen_lock);
 	mg->id = vzc_atomic_add_fetch(&memgen_ids, 1, VZC_RELAXED);
 	vzc_atomic_store(&mg->refcnt, 1, VZC_RELAXED);
@@ -133,7 +132,6 @@ vhostzc_memgen_add_region(struct vhostzc_memgen *mg,
 
 		/* Without it nothing is frozen while running: still usable. */
 		m->frozen_bits = calloc((pages + 63) / 64, sizeof(uint64_t));
-		mg->one_view = false;
 	}
 	mg->regions[mg->nregions] = (struct vzc_mem_region){
 		.gpa = r->gpa,
@@ -231,51 +229,38 @@ vhostzc_memgen_set_iova(struct vhostzc_memgen *mg, enum vhostzc_iova_mode mode,
 }
 
 /*
- * IOVA of [va, va + len) in our mapping, and in *contig how many bytes
- * from va on are IOVA-contiguous (at most len). RTE_BAD_IOVA when the
- * memory has none. O(regions) plus one table step per page crossed.
+ * IOVA of lend-view [va, va + len) inside map m, and in *contig how many
+ * bytes from va on are IOVA-contiguous (at most len). RTE_BAD_IOVA when
+ * the region has none. One table step per page crossed.
  */
-rte_iova_t
-vhostzc_memgen_iova(const struct vhostzc_memgen *mg, const uint8_t *va,
-		    uint32_t len, uint32_t *contig)
+static inline rte_iova_t
+map_iova(const struct vhostzc_map *m, const uint8_t *va, uint32_t len,
+	 uint32_t *contig)
 {
-	uint32_t i;
+	size_t off = (size_t)(va - m->lbase), in_page, run;
+	uint32_t pg;
+	rte_iova_t first;
 
-	if (likely(mg->all_va)) {
-		*contig = len;
+	if (m->iova == VHOSTZC_IOVA_VA || m->iova == VHOSTZC_IOVA_VA_DMA) {
+		*contig = (uint32_t)RTE_MIN((size_t)len, m->len - off);
 		return (rte_iova_t)(uintptr_t)va;
 	}
 	*contig = 0;
-	for (i = 0; i < mg->nregions; i++) {
-		const struct vhostzc_map *m = &mg->map[i];
-		size_t off, in_page, run;
-		uint32_t pg;
-		rte_iova_t first;
-
-		if (va < m->lbase || (size_t)(va - m->lbase) >= m->len)
-			continue;
-		off = (size_t)(va - m->lbase);
-		if (m->iova == VHOSTZC_IOVA_VA || m->iova == VHOSTZC_IOVA_VA_DMA) {
-			*contig = (uint32_t)RTE_MIN((size_t)len, m->len - off);
-			return (rte_iova_t)(uintptr_t)va;
-		}
-		if (m->iova != VHOSTZC_IOVA_PA)
-			return RTE_BAD_IOVA;
-		pg = (uint32_t)(off >> m->page_shift);
-		first = m->page_iova[pg];
-		if (first == RTE_BAD_IOVA)
-			return RTE_BAD_IOVA;
-		in_page = off & (m->page_size - 1);
-		run = m->page_size - in_page;
-		for (; run < len && pg + 1 < m->npages &&
-		       m->page_iova[pg + 1] != RTE_BAD_IOVA &&
-		       m->page_iova[pg + 1] == m->page_iova[pg] + m->page_size;
-		     pg++)
-			run += m->page_size;
-		*contig = (uint32_t)RTE_MIN(run, (size_t)len);
-		return first + in_page;
-	}
-	return RTE_BAD_IOVA;
+	if (m->iova != VHOSTZC_IOVA_PA)
+		return RTE_BAD_IOVA;
+	pg = (uint32_t)(off >> m->page_shift);
+	first = m->page_iova[pg];
+	if (first == RTE_BAD_IOVA)
+		return RTE_BAD_IOVA;
+	in_page = off & (m->page_size - 1);
+	run = m->page_size - in_page;
+	for (; run < len && pg + 1 < m->npages &&
+	       m->page_iova[pg + 1] != RTE_BAD_IOVA &&
+	       m->page_iova[pg + 1] == m->page_iova[pg] + m->page_size;
+	     pg++)
+		run += m->page_size;
+	*contig = (uint32_t)RTE_MIN(run, (size_t)len);
+	return first + in_page;
 }
 
 /* /proc/self/pagemap: the physical address of one mapped virtual page. */
@@ -1195,26 +1180,6 @@ lender_gen(struct vhostzc_lender *l, struct vhostzc_memgen *mg)
 	return lender_new_gen(l, mg);
 }
 
-/*
- * The lend-view address of read-view address va (inside some region: the
- * walk checked it).
- */
-static inline uint8_t *
-lend_addr(const struct vhostzc_memgen *mg, uint8_t *va)
-{
-	uint32_t i;
-
-	if (likely(mg->one_view))
-		return va;
-	for (i = 0; i < mg->nregions; i++) {
-		const struct vhostzc_map *m = &mg->map[i];
-
-		if (va >= m->base && (size_t)(va - m->base) < m->len)
-			return m->lbase + (va - m->base);
-	}
-	return va;
-}
-
 static inline bool
 page_bit(const struct vhostzc_map *m, size_t pg)
 {
@@ -1266,8 +1231,17 @@ vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 	if (unlikely(l->nfree == 0))
 		return VHOSTZC_LEND_NO_SLOT;
 	for (k = 0; k < niov && len != 0; k++) {
-		uint8_t *base = lend_addr(mg, iov[k].base);
+		/*
+		 * The walk found the piece's region (over mg->regions, the
+		 * queue's view): its mapping, without searching again.
+		 */
+		const struct vhostzc_map *m = &mg->map[iov[k].region];
+		uint8_t *base;
 		uint32_t left = iov[k].len;
+
+		if (unlikely(iov[k].region >= mg->nregions))
+			return VHOSTZC_LEND_LAYOUT;	/* cannot be */
+		base = m->lbase + (iov[k].base - m->base);
 
 		if (skip >= left) {
 			skip -= left;
@@ -1289,8 +1263,7 @@ vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 		}
 		while (left != 0) {
 			uint32_t want = RTE_MIN(left, seg_max), contig;
-			rte_iova_t iova = vhostzc_memgen_iova(mg, base, want,
-							      &contig);
+			rte_iova_t iova = map_iova(m, base, want, &contig);
 
 			if (unlikely(iova == RTE_BAD_IOVA))
 				return VHOSTZC_LEND_NO_IOVA;

@@ -101,13 +101,11 @@ struct vhostzc_memgen {
 	VZC_ATOMIC(uint32_t) refcnt;
 	uint32_t nregions;
 	uint64_t id;		/* unique per process, from 1 (logs) */
-	/* Every region's IOVA is its address: lending needs no lookup. */
+	/* Every region's IOVA is its address (the attach log says so). */
 	bool all_va;
 	/* The best of the regions' modes, and why some region has none. */
 	enum vhostzc_iova_mode mode;
 	const char *no_iova_why;
-	/* Every region has lbase == base: lending translates nothing. */
-	bool one_view;
 	struct vzc_mem_region regions[VZC_MAX_REGIONS];
 	struct vhostzc_map map[VZC_MAX_REGIONS];
 	struct vzc_mem_view view;		/* over regions[] */
@@ -266,10 +264,6 @@ uint32_t vhostzc_memgen_count(void);
 const char *vhostzc_iova_mode_name(enum vhostzc_iova_mode mode);
 /* Whether new mappings get DMA-mapped for a VFIO device (IOVA as VA). */
 bool vhostzc_memgen_dma_needed(void);
-/* Any lcore: the IOVA of lend-view [va, va + len), how much is contiguous. */
-rte_iova_t vhostzc_memgen_iova(const struct vhostzc_memgen *mg,
-			       const uint8_t *va, uint32_t len,
-			       uint32_t *contig);
 
 static inline struct vhostzc_memgen *
 vhostzc_memgen_get(struct vhostzc_memgen *mg)
