@@ -27,6 +27,8 @@
 #        BENCH_SKIP_FORMATS=1 BENCH_FORMAT_SIZES BENCH_FORMAT_MODES
 #        BENCH_FORMAT_CFGS (driver:ring:in_order ...)
 #        BENCH_SKIP_HOLD=1 BENCH_HOLD_SIZES BENCH_HOLD_CFGS (driver:fifo ...)
+#        BENCH_HOLD_PEER_ARGS (virtio-user devargs for that section, e.g.
+#        ,in_order=0)
 #        BENCH_SKIP_OVS=1 BENCH_OVS_SIZES
 #        BENCH_SKIP_PROFILE=1 BENCH_PROFILE (driver:mode:size[:packed] ...:
 #        perf profiles of the backend's forwarding lcore, profiles.txt)
@@ -273,6 +275,7 @@ if [ -z "${BENCH_SKIP_HOLD:-}" ]; then
 	# shellcheck disable=SC2086
 	for size in ${BENCH_HOLD_SIZES:-64 1518}; do
 		for p in $(seq 1 "$side_pairs"); do
+			peer_args=${BENCH_HOLD_PEER_ARGS:-}
 			for cfg in ${BENCH_HOLD_CFGS:-vhost:0 vhostzc:0 vhost:256 \
 				vhostzc:256 vhost:512 vhostzc:512}; do
 				drv=${cfg%:*} n=${cfg#*:}
@@ -281,6 +284,7 @@ if [ -z "${BENCH_SKIP_HOLD:-}" ]; then
 			done
 		done
 	done
+	peer_args=
 fi
 
 # Open vSwitch (Debian's ovs-vswitchd-dpdk, linked with the system DPDK)

@@ -197,6 +197,7 @@ make_rxq(uint32_t max_lent)
 	q->mp = mp;
 	q->data_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	q->internal = &in;
+	vhostzc_rxq_order_setup(q, false);
 	vhostzc_rxq_zc_mode(q);
 	q->ready = true;
 	return q;
@@ -350,6 +351,58 @@ test_chains(void)
 	vhostzc_rxq_reclaim_and_publish(q);
 	CHECK(used->idx == 2 && used->ring[0].id == 13 && used->ring[1].id == 10,
 	      "used");
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
+	free_rxq(q);
+}
+
+/*
+ * An application that holds a whole lending cap across bursts (a FIFO, a
+ * NIC's TX ring): lending pauses, so the guest gets copies and its
+ * descriptors back at once, and resumes after the pause; every
+ * descriptor comes back exactly once.
+ */
+static void
+test_cap_pause(void)
+{
+	struct vhostzc_rxq *q = make_rxq(4);
+	struct rte_mbuf *held[4], *pkts[4];
+	uint32_t seen[10] = { 0 };
+	uint16_t i, n;
+
+	for (i = 0; i < 4; i++)
+		post_pkt(i, 2000, i);
+	CHECK(rx_all(q, held, 4) == 4 && q->stats.zc_pkts == 4, "lent");
+	for (i = 4; i < 8; i++)
+		post_pkt(i, 2000, i);
+	n = rx_all(q, pkts, 4);
+	CHECK(n == 4 && q->stats.zc_pkts == 4 &&
+	      q->stats.copy[VHOSTZC_COPY_CAP] == 4, "cap held: %u copied, "
+	      "%" PRIu64 " lent", n, q->stats.zc_pkts);
+	CHECK(used->idx == 4, "copies returned at once: %u", used->idx);
+	for (i = 0; i < n; i++) {
+		CHECK(pkt_ok(pkts[i], 2000, 4 + i), "copy bytes %u", i);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		CHECK(pkt_ok(held[i], 2000, i), "held bytes %u", i);
+		rte_pktmbuf_free(held[i]);
+	}
+	/* Still paused, though nothing is held now. */
+	post_pkt(8, 2000, 8);
+	CHECK(rx_all(q, pkts, 1) == 1 && q->stats.zc_pkts == 4 &&
+	      q->stats.copy[VHOSTZC_COPY_HELD] == 1, "paused");
+	rte_pktmbuf_free(pkts[0]);
+	rte_delay_us_sleep(2 * in.zc.hold_us);
+	post_pkt(9, 2000, 9);
+	CHECK(rx_all(q, pkts, 1) == 1 && q->stats.zc_pkts == 5 &&
+	      pkt_ok(pkts[0], 2000, 9), "lends again after the pause");
+	rte_pktmbuf_free(pkts[0]);
+	CHECK(vhostzc_rx_burst(q, pkts, 1) == 0 && used->idx == 10 &&
+	      q->lent == 0, "all back: used %u, lent %u", used->idx, q->lent);
+	for (i = 0; i < 10; i++)
+		seen[used->ring[i].id]++;
+	for (i = 0; i < 10; i++)
+		CHECK(seen[i] == 1, "head %u returned %u times", i, seen[i]);
 	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "pool full");
 	free_rxq(q);
 }
@@ -1109,6 +1162,7 @@ main(int argc, char **argv)
 	in.zc.enabled = true;
 	in.zc.min_len = 512;
 	in.zc.freeze_budget = (uint64_t)VHOSTZC_DEFAULT_FREEZE_KB << 10;
+	in.zc.hold_us = 20000;	/* the lending pause: long enough to see */
 	memgens = vhostzc_memgen_count();
 	lenders = vhostzc_lender_count();
 
@@ -1116,6 +1170,7 @@ main(int argc, char **argv)
 	VZC_RUN(test_chains);
 	VZC_RUN(test_linear);
 	VZC_RUN(test_cap);
+	VZC_RUN(test_cap_pause);
 	VZC_RUN(test_ring_low);
 	VZC_RUN(test_malformed);
 	VZC_RUN(test_stop_with_lent);

@@ -57,7 +57,7 @@ struct vhostzc_zc_params {
 	uint32_t max_lent;	/* 0: derived from the ring size */
 	bool head;		/* zc-head: host-owned head + guest segments */
 	uint64_t freeze_budget;	/* bytes a stop may copy to freeze pages */
-	uint32_t hold_us;	/* IN_ORDER: zc-hold-us */
+	uint32_t hold_us;	/* zc-hold-us: IN_ORDER hold, first pause */
 };
 
 /*
@@ -143,17 +143,19 @@ struct vhostzc_rxq {
 	uint16_t queue_id;
 	uint32_t data_room;	/* mbuf data room past the headroom */
 	/*
-	 * IN_ORDER early returns (datapath): since when the oldest chain out
-	 * (at order place blocked_pos) holds the others back, in TSC cycles;
-	 * lending paused until pause_until after an early return, for a
-	 * pause that doubles while early returns keep coming.
+	 * Holding applications (datapath): IN_ORDER, since when the oldest
+	 * chain out (at order place blocked_pos) holds the others back, in
+	 * TSC cycles; either format, lending paused until pause_until (0:
+	 * not paused) after an early return or a burst that found the
+	 * lending cap reached, for a pause that doubles while they keep
+	 * coming (last_pause: when the last one began).
 	 */
 	uint16_t blocked_pos;
 	uint64_t blocked_since;
 	uint64_t hold_tsc;
 	uint64_t pause_until;
 	uint64_t pause_tsc;
-	uint64_t last_early;
+	uint64_t last_pause;
 	struct rte_mempool *mp;
 	struct vhostzc_internal *internal;
 	struct vhostzc_rxq_stats stats;	/* written by the datapath only */
