@@ -74,7 +74,7 @@ enum vhostzc_copy_reason {
 	VHOSTZC_COPY_REWRITE,	/* an offload would write guest memory */
 	VHOSTZC_COPY_LAYOUT,	/* does not fit the lent layout */
 	VHOSTZC_COPY_FROZEN,	/* over a page frozen for an early return */
-	VHOSTZC_COPY_HELD,	/* IN_ORDER: lending paused after early returns */
+	VHOSTZC_COPY_HELD,	/* lending paused: early returns, cap held */
 	VHOSTZC_COPY_NR
 };
 
