@@ -1235,12 +1235,13 @@ vhostzc_lend_plan(struct vhostzc_lender *l, struct vhostzc_memgen *mg,
 		 * The walk found the piece's region (over mg->regions, the
 		 * queue's view): its mapping, without searching again.
 		 */
-		const struct vhostzc_map *m = &mg->map[iov[k].region];
+		const struct vhostzc_map *m;
 		uint8_t *base;
 		uint32_t left = iov[k].len;
 
 		if (unlikely(iov[k].region >= mg->nregions))
 			return VHOSTZC_LEND_LAYOUT;	/* cannot be */
+		m = &mg->map[iov[k].region];
 		base = m->lbase + (iov[k].base - m->base);
 
 		if (skip >= left) {
