@@ -323,6 +323,34 @@ enum vzc_walk_err vzc_ring_walk_next(const struct vzc_mem_view *mem,
 				     struct vzc_chain *c);
 
 /*
+ * The fast takes' common case, both formats: a chain of one direct
+ * descriptor of len bytes at addr, inside one memory region. Fills c but
+ * for head and nslots and returns true; false leaves c untouched, for
+ * the full walk (which checks everything again).
+ */
+static inline bool
+vzc_chain_one_piece(const struct vzc_mem_view *mem, uint64_t addr,
+		    uint32_t len, struct vzc_chain *c)
+{
+	uint64_t contig;
+	uint32_t region;
+	uint8_t *hva;
+
+	if (len == 0 || len > VZC_MAX_PKT_LEN)
+		return false;
+	hva = vzc_gpa_to_hva(mem, addr, len, &contig, &region);
+	if (hva == NULL || contig != len)
+		return false;
+	c->niov = 1;
+	c->total = len;
+	c->off = 0;
+	c->iov[0].base = hva;
+	c->iov[0].len = len;
+	c->iov[0].region = region;
+	return true;
+}
+
+/*
  * vzc_ring_walk with the common case inline: one direct descriptor (a
  * virtio-net header pushed in front of a one-segment frame) inside one
  * memory region. Same checks, same result; head must be < size.
@@ -336,24 +364,12 @@ vzc_ring_walk_fast(const struct vzc_vring *vr, const struct vzc_mem_view *mem,
 	uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_RELAXED);
 	uint64_t addr = __atomic_load_n(&d->addr, __ATOMIC_RELAXED);
 	uint32_t len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
-	uint64_t contig;
-	uint32_t region;
-	uint8_t *hva;
 
 	if ((flags & (VZC_DESC_F_NEXT | VZC_DESC_F_INDIRECT |
 		      VZC_DESC_F_WRITE)) == 0 &&
-	    len != 0 && len <= VZC_MAX_PKT_LEN) {
-		hva = vzc_gpa_to_hva(mem, addr, len, &contig, &region);
-		if (hva != NULL && contig == len) {
-			c->head = head;
-			c->niov = 1;
-			c->total = len;
-			c->off = 0;
-			c->iov[0].base = hva;
-			c->iov[0].len = len;
-			c->iov[0].region = region;
-			return VZC_WALK_OK;
-		}
+	    vzc_chain_one_piece(mem, addr, len, c)) {
+		c->head = head;
+		return VZC_WALK_OK;
 	}
 	return vzc_ring_walk(vr, mem, head, c);
 }
@@ -434,31 +450,17 @@ vzc_ring_take_packed_fast(const struct vzc_vring *vr,
 	const struct vzc_pdesc *d = &vr->pdesc[vr->last_avail];
 	/* Acquire: pairs with the driver's release of the slot's flags. */
 	uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
-	uint64_t addr, contig;
-	uint32_t len, region;
-	uint8_t *hva;
 
+	/* One read of each field: the guest may change them. */
 	if (vzc_pdesc_avail(flags, vr->avail_wrap) &&
 	    (flags & (VZC_DESC_F_NEXT | VZC_DESC_F_INDIRECT |
-		      VZC_DESC_F_WRITE)) == 0) {
-		/* One read of each field: the guest may change them. */
-		addr = __atomic_load_n(&d->addr, __ATOMIC_RELAXED);
-		len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
-		if (len != 0 && len <= VZC_MAX_PKT_LEN) {
-			hva = vzc_gpa_to_hva(mem, addr, len, &contig, &region);
-			if (hva != NULL && contig == len) {
-				c->head = __atomic_load_n(&d->id,
-							  __ATOMIC_RELAXED);
-				c->nslots = 1;
-				c->niov = 1;
-				c->total = len;
-				c->off = 0;
-				c->iov[0].base = hva;
-				c->iov[0].len = len;
-				c->iov[0].region = region;
-				return VZC_WALK_OK;
-			}
-		}
+		      VZC_DESC_F_WRITE)) == 0 &&
+	    vzc_chain_one_piece(mem,
+				__atomic_load_n(&d->addr, __ATOMIC_RELAXED),
+				__atomic_load_n(&d->len, __ATOMIC_RELAXED), c)) {
+		c->head = __atomic_load_n(&d->id, __ATOMIC_RELAXED);
+		c->nslots = 1;
+		return VZC_WALK_OK;
 	}
 	return vzc_ring_take_packed(vr, mem, c);
 }
