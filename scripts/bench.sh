@@ -30,8 +30,9 @@
 #        BENCH_HOLD_PEER_ARGS (virtio-user devargs for that section, e.g.
 #        ,in_order=0)
 #        BENCH_SKIP_OVS=1 BENCH_OVS_SIZES
-#        BENCH_SKIP_PROFILE=1 BENCH_PROFILE (driver:mode:size[:packed] ...:
-#        perf profiles of the backend's forwarding lcore, profiles.txt)
+#        BENCH_SKIP_PROFILE=1 BENCH_PROFILE (driver:mode:size[:packed] ...
+#        and ovs:driver:size ...: perf profiles of the backend's forwarding
+#        lcore, or of OVS's PMD thread, profiles.txt)
 #        BENCH_SIDE_PAIRS (rounds of the IOVA, format, holding and OVS
 #        sections; default BENCH_PAIRS)
 set -u
@@ -118,6 +119,8 @@ run_one() {
 		;;
 	esac
 	[ "$size" -gt 1900 ] && ms=10240
+	# Profiled runs also record the backend's burst sizes (profiles.txt).
+	[ -n "$prof" ] && bextra="$bextra --record-burst-stats"
 	rm -f "$dir/b.sock" "$dir/be.cmd" "$dir/pe.cmd"
 	mkfifo "$dir/be.cmd" "$dir/pe.cmd"
 	# shellcheck disable=SC2086
@@ -170,6 +173,9 @@ run_one() {
 	exec 3>&- 4>&-
 	wait "$peer" "$be" 2>/dev/null
 	be= peer=
+	# The first one is the measured window's ("show fwd stats").
+	[ -z "$prof" ] || awk '/RX-bursts/ { sub(/^ */, ""); print; exit }' \
+		"$dir/be.log" > "$prof.bursts"
 	# The first statistics block is the measured window ("show fwd
 	# stats"); the cycles line follows it (or the one printed at quit).
 	awk -v secs="$secs" '
@@ -323,6 +329,7 @@ ovs_pkts() {
 # ovs_one DRIVER SIZE -> "rx_mpps tx_mpps delivered_mpps pmd_cycles"
 ovs_one() {
 	local drv=$1 size=$2 od=$dir/ovs mtu= ms=2048 c r0 r1 t0 t1 d prx ctl
+	local pmd perf_pid
 	rm -rf "$od"; mkdir -p "$od"
 	local vs="ovs-vsctl --db=unix:$od/db.sock --timeout=30"
 	[ "$size" -gt 1514 ] && mtu="mtu_request=9000"
@@ -382,8 +389,21 @@ ovs_one() {
 	ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-clear >/dev/null 2>&1
 	echo "clear fwd stats all" >&5
 	r0=$(ovs_pkts p0 rx) t0=$(ovs_pkts p1 tx)
+	perf_pid=
+	if [ -n "${PROF_OUT:-}" ]; then
+		# OVS's PMD thread only (named pmd-c00/id:N), as in measure.
+		pmd=$(grep -l '^pmd' /proc/"$(cat "$od/vswitchd.pid")"/task/*/comm \
+			2>/dev/null | head -n 1)
+		pmd=${pmd%/comm}
+		[ -z "$pmd" ] || {
+			perf record -q -e cpu-clock -F 4999 -t "${pmd##*/}" \
+				-o "$PROF_OUT" -- sleep "$secs" >/dev/null 2>&1 &
+			perf_pid=$!
+		}
+	fi
 	sleep "$secs"
 	r1=$(ovs_pkts p0 rx) t1=$(ovs_pkts p1 tx)
+	[ -z "$perf_pid" ] || wait "$perf_pid"
 	echo "show fwd stats all" >&5
 	ovs-appctl -t "$ctl" dpif-netdev/pmd-stats-show > "$od/pmd.txt" 2>&1
 	c=$(sed -n 's/.*processing cycles per packet: *\([0-9.]*\).*/\1/p' \
@@ -424,12 +444,25 @@ if [ -z "${BENCH_SKIP_PROFILE:-}" ]; then
 		vhost:rxonly:1518 vhostzc:rxonly:1518 vhost:rxonly:9000 \
 		vhostzc:rxonly:9000}; do
 		IFS=: read -r drv mode size ring <<< "$cfg"
-		peer_args=
-		[ "${ring:-split}" = packed ] && peer_args=",packed_vq=1"
-		set -- $(PROF_OUT=$dir/perf.data measure "$drv" "$mode" "$size")
-		peer_args=
+		if [ "$drv" = ovs ]; then
+			# ovs:DRIVER:SIZE: OVS's PMD thread, two ports of DRIVER.
+			[ -x "$vswitchd" ] || continue
+			drv=$mode mode=ovs
+			set -- $(PROF_OUT=$dir/perf.data ovs_one "$drv" "$size")
+			hdr="=== $drv in OVS $size B: $1 Mpps received, $4 PMD cycles/packet"
+		else
+			peer_args=
+			[ "${ring:-split}" = packed ] && peer_args=",packed_vq=1"
+			set -- $(PROF_OUT=$dir/perf.data measure "$drv" "$mode" "$size")
+			peer_args=
+			hdr="=== $drv $mode $size B ${ring:-split}: $1 Mpps, $3 cycles/packet"
+			[ -s "$dir/perf.data.bursts" ] &&
+				hdr="$hdr
+backend $(cat "$dir/perf.data.bursts")"
+		fi
+		rm -f "$dir/perf.data.bursts"
 		{
-			echo "=== $drv $mode $size B ${ring:-split}: $1 Mpps, $3 cycles/packet"
+			echo "$hdr"
 			perf report -i "$dir/perf.data" --stdio --no-children \
 				--sort dso,symbol --percent-limit 1.5 2>/dev/null |
 				grep -v -e '^#' -e '^$' | sed 's/[ -]*$//'
