@@ -808,6 +808,9 @@ struct pdriver {
 	uint16_t avail_idx, used_idx;
 	bool avail_wrap, used_wrap;
 	uint8_t back[RING];	/* times each id came back */
+	uint16_t posted[RING];	/* the id posted in each slot */
+	uint32_t out;		/* posted, not back yet */
+	uint32_t bad;		/* in order: walks that missed the used id */
 };
 
 static struct vhostzc_rxq *
@@ -839,6 +842,8 @@ ppost_pkt(struct pdriver *d, uint16_t id, uint32_t len, uint32_t seq)
 	sl->addr = gpa_of(b);
 	sl->len = HDR + len;
 	sl->id = id;
+	d->posted[d->avail_idx] = id;
+	d->out++;
 	__atomic_store_n(&sl->flags, d->avail_wrap ? VZC_PDESC_F_AVAIL :
 			 VZC_PDESC_F_USED, __ATOMIC_RELEASE);
 	if (++d->avail_idx == RING) {
@@ -864,10 +869,46 @@ preap(struct pdriver *d)
 		if (sl->id < RING)
 			d->back[sl->id]++;
 		n++;
+		d->out--;
 		if (++d->used_idx == RING) {
 			d->used_idx = 0;
 			d->used_wrap = !d->used_wrap;
 		}
+	}
+}
+
+/*
+ * As an IN_ORDER driver reads them (DPDK's virtio does so): one used slot
+ * may stand for a run of chains, with the id of the run's last; the
+ * driver walks its own posts up to it. Returns the chains back; *ndesc
+ * counts the used slots read.
+ */
+static uint32_t
+preap_in_order(struct pdriver *d, uint32_t *ndesc)
+{
+	uint32_t n = 0;
+
+	for (;;) {
+		struct vzc_pdesc *sl = &d->slots[d->used_idx];
+		uint16_t f = __atomic_load_n(&sl->flags, __ATOMIC_ACQUIRE);
+		bool used = ((f & VZC_PDESC_F_AVAIL) != 0) == d->used_wrap &&
+			((f & VZC_PDESC_F_USED) != 0) == d->used_wrap;
+		uint16_t last = sl->id, id;
+
+		if (!used || d->out == 0)
+			return n;
+		(*ndesc)++;
+		do {
+			id = d->posted[d->used_idx];
+			d->back[id]++;
+			n++;
+			d->out--;
+			if (++d->used_idx == RING) {
+				d->used_idx = 0;
+				d->used_wrap = !d->used_wrap;
+			}
+		} while (id != last && d->out != 0);
+		d->bad += id != last;
 	}
 }
 
@@ -936,6 +977,72 @@ test_packed(void)
 	}
 	CHECK(vhostzc_reap_orphans() == 0, "packed: lender freed");
 	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "packed: pool full");
+	free_rxq(q);
+}
+
+/*
+ * Packed and IN_ORDER: chains go back in take order, a run of them as one
+ * used slot (its last id), each exactly once, whatever order the
+ * application frees in.
+ */
+static void
+test_packed_in_order(void)
+{
+	static const uint32_t sizes[] = { 64, 511, 1518, 4000, 9000 };
+	struct pdriver d;
+	struct vhostzc_rxq *q = make_rxq_packed(&d, RING / 2);
+	struct rte_mbuf *pkts[RING];
+	uint32_t k, ndesc = 0, once = 0;
+	uint16_t i, n;
+
+	vhostzc_rxq_order_setup(q, true);
+	for (i = 0; i < RTE_DIM(sizes); i++)
+		ppost_pkt(&d, i, sizes[i], i);
+	n = rx_all(q, pkts, RTE_DIM(sizes));
+	CHECK(n == RTE_DIM(sizes) && q->stats.copied_pkts == 2 &&
+	      q->stats.zc_pkts == 3, "in order: received %u, copied %" PRIu64,
+	      n, q->stats.copied_pkts);
+	for (i = 0; i < n; i++)
+		CHECK(pkt_ok(pkts[i], sizes[i], i), "in order: bytes of %u B",
+		      sizes[i]);
+	CHECK(preap_in_order(&d, &ndesc) == 2 && ndesc == 1 &&
+	      d.back[0] == 1 && d.back[1] == 1,
+	      "in order: both copies in one used slot (%u)", ndesc);
+	/* The last lent one first: nothing may go back yet. */
+	rte_pktmbuf_free(pkts[4]);
+	vhostzc_rxq_reclaim_and_publish(q);
+	CHECK(preap_in_order(&d, &ndesc) == 0, "in order: 9000 B held back");
+	rte_pktmbuf_free(pkts[2]);
+	rte_pktmbuf_free(pkts[3]);
+	rte_pktmbuf_free(pkts[0]);
+	rte_pktmbuf_free(pkts[1]);
+	vhostzc_rxq_reclaim_and_publish(q);
+	CHECK(preap_in_order(&d, &ndesc) == 3 && ndesc == 2 &&
+	      d.back[2] == 1 && d.back[3] == 1 && d.back[4] == 1 &&
+	      q->lent == 0, "in order: three lent ones in one used slot (%u)",
+	      ndesc);
+
+	/* Laps of the ring in bursts of 7 lent chains, freed backwards. */
+	memset(d.back, 0, sizeof(d.back));
+	for (k = 0; k < 3 * RING; k += 7) {
+		for (i = 0; i < 7; i++)
+			ppost_pkt(&d, (uint16_t)((k + i) % RING), 1500, k + i);
+		if (rx_all(q, pkts, 7) != 7)
+			break;
+		for (i = 7; i-- > 0;) {
+			if (!pkt_ok(pkts[i], 1500, k + i))
+				break;
+			rte_pktmbuf_free(pkts[i]);
+		}
+		vhostzc_rxq_reclaim_and_publish(q);
+		preap_in_order(&d, &ndesc);
+	}
+	for (i = 0; i < RING; i++)
+		once += d.back[i] >= 3;
+	CHECK(k >= 3 * RING && d.out == 0 && once == RING && q->lent == 0 &&
+	      d.bad == 0, "in order: laps, every id back (%u, %u out, %u, %u bad)",
+	      k, d.out, once, d.bad);
+	CHECK(rte_mempool_avail_count(mp) == POOL_SIZE, "in order: pool full");
 	free_rxq(q);
 }
 
@@ -1179,6 +1286,7 @@ main(int argc, char **argv)
 	VZC_RUN(test_freeze_budget);
 	VZC_RUN(test_guard);
 	VZC_RUN(test_packed);
+	VZC_RUN(test_packed_in_order);
 	VZC_RUN(test_iova, VHOSTZC_IOVA_VA, false);
 	VZC_RUN(test_iova, VHOSTZC_IOVA_VA, true);
 	VZC_RUN(test_iova, VHOSTZC_IOVA_PA, false);

@@ -607,7 +607,8 @@ test_packed_notify(void)
 
 /*
  * IN_ORDER: chains done out of order go back in take order, each once,
- * on both formats (packed: in place, nslots apart, with the wrap).
+ * on both formats (packed: one used descriptor per flushed run, with the
+ * wrap).
  */
 static void
 test_order(void)
@@ -650,7 +651,12 @@ test_order(void)
 	      o.first == 1 && o.count == 0, "then in order, wrapping the queue");
 	fx_fini(&f);
 
-	/* Packed, ring of 16: used writes in place, nslots each, wrapping. */
+	/*
+	 * Packed, ring of 16: each flush writes one used descriptor, in the
+	 * first slot of its run, with the run's last id, and skips the run's
+	 * slots, wrapping. The flushes give back chain 0 (slot 0), chain 1
+	 * (slots 1-3), then chains 2-5 together (slots 4-15, id 25).
+	 */
 	pfx_init(&p, 16);
 	o = (struct vzc_order){ .ent = ent, .size = 16 };
 	for (i = 0; i < 6; i++)
@@ -659,11 +665,20 @@ test_order(void)
 		vzc_order_done(&o, pos[done_order[k]]);
 		vzc_order_flush(&o, &p.f.vr);
 	}
-	for (i = 0, used = 0; i < 6; used += nslots[i], i++)
-		CHECK(p.slots[used].id == 20 + i, "packed slot %u: id %u", used,
-		      p.slots[used].id);
-	CHECK(p.f.vr.used_idx == 0 && !p.f.vr.used_wrap && used == 16,
-	      "packed: used %u, wrap %d", p.f.vr.used_idx, p.f.vr.used_wrap);
+	for (i = 0, used = 0; i < 16; i++) {
+		uint16_t want = i == 0 ? 20 : i == 1 ? 21 : i == 4 ? 25 : 0;
+		bool written = p.slots[i].flags ==
+			(VZC_PDESC_F_AVAIL | VZC_PDESC_F_USED);
+
+		used += written;
+		CHECK(p.slots[i].id == want && written == (want != 0),
+		      "packed slot %u: id %u flags %#x", i, p.slots[i].id,
+		      p.slots[i].flags);
+	}
+	CHECK(p.f.vr.used_idx == 0 && !p.f.vr.used_wrap && used == 3 &&
+	      p.f.vr.used_slots == 16 && o.count == 0,
+	      "packed: used %u, wrap %d, %u descriptors written",
+	      p.f.vr.used_idx, p.f.vr.used_wrap, used);
 	fx_fini(&p.f);
 }
 
