@@ -442,7 +442,8 @@ if [ -z "${BENCH_SKIP_PROFILE:-}" ]; then
 	: > "$prof_txt"
 	for cfg in ${BENCH_PROFILE:-vhost:rxonly:64 vhostzc:rxonly:64 \
 		vhost:rxonly:1518 vhostzc:rxonly:1518 vhost:rxonly:9000 \
-		vhostzc:rxonly:9000}; do
+		vhostzc:rxonly:9000 ovs:vhost:64 ovs:vhostzc:64 \
+		ovs:vhost:1518 ovs:vhostzc:1518}; do
 		IFS=: read -r drv mode size ring <<< "$cfg"
 		if [ "$drv" = ovs ]; then
 			# ovs:DRIVER:SIZE: OVS's PMD thread, two ports of DRIVER.
