@@ -680,6 +680,24 @@ test_order(void)
 	      "packed: used %u, wrap %d, %u descriptors written",
 	      p.f.vr.used_idx, p.f.vr.used_wrap, used);
 	fx_fini(&p.f);
+
+	/*
+	 * A run of more than a ring's worth of slots (a guest re-posting
+	 * slots still out can have that many out) goes back as two used
+	 * descriptors, the used index moving by every slot.
+	 */
+	pfx_init(&p, 16);
+	o = (struct vzc_order){ .ent = ent, .size = 16 };
+	for (i = 0; i < 3; i++)
+		vzc_order_done(&o, vzc_order_add(&o, (uint16_t)(30 + i),
+						 i == 2 ? 4 : 8, false));
+	vzc_order_flush(&o, &p.f.vr);
+	CHECK(p.slots[0].id == 32 && p.f.vr.used_slots == 20 &&
+	      p.f.vr.used_idx == 4 && !p.f.vr.used_wrap && o.count == 0,
+	      "packed: long run split: id %u, %u slots, used %u, wrap %d",
+	      p.slots[0].id, p.f.vr.used_slots, p.f.vr.used_idx,
+	      p.f.vr.used_wrap);
+	fx_fini(&p.f);
 }
 
 int

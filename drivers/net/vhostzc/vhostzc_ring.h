@@ -643,15 +643,17 @@ vzc_order_blocked(const struct vzc_order *o)
 
 /*
  * Give back, in take order, every chain up to the first one not done.
- * Split: one used entry each. Packed: one used descriptor for the whole
- * run, in the run's first slot, with the id of its last chain; the used
- * index skips the run's slots (virtio 1.1, packed virtqueues, "In-order
- * use of descriptors": the device "can write out a single used
+ * Split: one used entry each. Packed: one used descriptor per run of
+ * chains, in the run's first slot, with the id of its last chain; the
+ * used index skips the run's slots (virtio 1.1, packed virtqueues,
+ * "In-order use of descriptors": the device "can write out a single used
  * descriptor with the buffer ID corresponding to the last descriptor in
- * the batch", and the driver walks its own chains up to that id). The guest then reads one
- * descriptor line per burst instead of one per four chains, and we write
- * one line it wrote (a miss each) instead of all of them. The run has at
- * most a ring's worth of slots (every slot taken is out at most once).
+ * the batch", and the driver walks its own chains up to that id). The
+ * guest then reads one descriptor line per burst instead of one per four
+ * chains, and we write one line it wrote (a miss each) instead of all of
+ * them. A run never spans more than a ring's worth of slots (a guest that
+ * re-posts slots still out can have more out): the used index then moves
+ * by every slot given back, as with one descriptor per chain.
  */
 static inline void
 vzc_order_flush(struct vzc_order *o, struct vzc_vring *vr)
@@ -662,19 +664,22 @@ vzc_order_flush(struct vzc_order *o, struct vzc_vring *vr)
 	while (o->count != 0 && o->ent[o->first].done) {
 		const struct vzc_order_ent *e = &o->ent[o->first];
 
-		if (vr->packed) {
+		if (!vr->packed) {
+			vzc_ring_put(vr, e->id, 0, e->nslots);
+		} else {
+			if (run + e->nslots > vr->size) {
+				vzc_ring_put(vr, last, 0, (uint16_t)run);
+				run = 0;
+			}
 			last = e->id;
 			run += e->nslots;
-		} else {
-			vzc_ring_put(vr, e->id, 0, e->nslots);
 		}
 		if (++o->first == o->size)
 			o->first = 0;
 		o->count--;
 	}
 	if (run != 0)
-		vzc_ring_put(vr, last, 0,
-			     (uint16_t)(run < vr->size ? run : vr->size));
+		vzc_ring_put(vr, last, 0, (uint16_t)run);
 }
 
 #endif /* VHOSTZC_RING_H */
