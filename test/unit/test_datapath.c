@@ -852,29 +852,41 @@ ppost_pkt(struct pdriver *d, uint16_t id, uint32_t len, uint32_t seq)
 	}
 }
 
+/* The next slot the device gave back, or NULL; pnext_used steps past it. */
+static struct vzc_pdesc *
+pused_slot(const struct pdriver *d)
+{
+	struct vzc_pdesc *sl = &d->slots[d->used_idx];
+	uint16_t f = __atomic_load_n(&sl->flags, __ATOMIC_ACQUIRE);
+
+	return ((f & VZC_PDESC_F_AVAIL) != 0) == d->used_wrap &&
+		((f & VZC_PDESC_F_USED) != 0) == d->used_wrap ? sl : NULL;
+}
+
+static void
+pnext_used(struct pdriver *d)
+{
+	if (++d->used_idx == RING) {
+		d->used_idx = 0;
+		d->used_wrap = !d->used_wrap;
+	}
+}
+
 /* Read every used slot the device wrote; returns how many. */
 static uint32_t
 preap(struct pdriver *d)
 {
+	struct vzc_pdesc *sl;
 	uint32_t n = 0;
 
-	for (;;) {
-		struct vzc_pdesc *sl = &d->slots[d->used_idx];
-		uint16_t f = __atomic_load_n(&sl->flags, __ATOMIC_ACQUIRE);
-		bool used = ((f & VZC_PDESC_F_AVAIL) != 0) == d->used_wrap &&
-			((f & VZC_PDESC_F_USED) != 0) == d->used_wrap;
-
-		if (!used)
-			return n;
+	while ((sl = pused_slot(d)) != NULL) {
 		if (sl->id < RING)
 			d->back[sl->id]++;
 		n++;
 		d->out--;
-		if (++d->used_idx == RING) {
-			d->used_idx = 0;
-			d->used_wrap = !d->used_wrap;
-		}
+		pnext_used(d);
 	}
+	return n;
 }
 
 /*
@@ -886,30 +898,23 @@ preap(struct pdriver *d)
 static uint32_t
 preap_in_order(struct pdriver *d, uint32_t *ndesc)
 {
+	struct vzc_pdesc *sl;
 	uint32_t n = 0;
 
-	for (;;) {
-		struct vzc_pdesc *sl = &d->slots[d->used_idx];
-		uint16_t f = __atomic_load_n(&sl->flags, __ATOMIC_ACQUIRE);
-		bool used = ((f & VZC_PDESC_F_AVAIL) != 0) == d->used_wrap &&
-			((f & VZC_PDESC_F_USED) != 0) == d->used_wrap;
+	while ((sl = pused_slot(d)) != NULL && d->out != 0) {
 		uint16_t last = sl->id, id;
 
-		if (!used || d->out == 0)
-			return n;
 		(*ndesc)++;
 		do {
 			id = d->posted[d->used_idx];
 			d->back[id]++;
 			n++;
 			d->out--;
-			if (++d->used_idx == RING) {
-				d->used_idx = 0;
-				d->used_wrap = !d->used_wrap;
-			}
+			pnext_used(d);
 		} while (id != last && d->out != 0);
 		d->bad += id != last;
 	}
+	return n;
 }
 
 static void
